@@ -1,0 +1,159 @@
+"""The engine: run the iterations of a `Problem` and record every quantity.
+
+Each recorded value is stored under its path from QUANTITIES.md, in the order it
+is computed. The forward and backward passes are the textbook ones:
+
+    a(l) = W(l) h(l-1) + b(l),  h(l) = g_l(a(l))
+    delta(L) = dL/dyhat * g_L'(a(L))          (simplified where exact, see functions.py)
+    delta(l) = g_l'(a(l)) * (W(l+1)^T delta(l+1))
+    grad W(l) = delta(l) h(l-1)^T,  grad b(l) = delta(l)
+
+An iteration's loss and gradient are means over its examples plus the L2 term
+    (l2 / 2) * sum_l ||W(l)||_F^2      (weights only; biases are not regularized)
+whose gradient is l2 * W(l). Then new = old - learning_rate * grad, except for
+frozen parameters, which keep their value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import functions as F
+from .paths import split_element
+from .spec import Problem
+
+
+@dataclass(frozen=True)
+class Iteration:
+    t: int  # 1-based
+    examples: tuple[int, ...]  # 0-based indices into problem.data, in batch order
+
+    @property
+    def prefix(self) -> str:
+        return f"iter{self.t}."
+
+    def example_prefix(self, n: int) -> str:
+        """Prefix of the n-th (1-based) example's quantities in this iteration."""
+        return self.prefix if len(self.examples) == 1 else f"{self.prefix}ex{n}."
+
+
+@dataclass
+class Trace:
+    """Every number of a run, by path, in computation order."""
+
+    problem: Problem
+    iterations: list[Iteration]
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    # Not in QUANTITIES.md but shown in handouts: data-only loss and gradient when l2 > 0.
+    aux: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def value(self, path: str):
+        """The value at `path`; `iter1.W1[2,1]` picks one element (1-based)."""
+        base, idx = split_element(path)
+        arr = self.values[base]
+        if idx is None:
+            return arr
+        if len(idx) != arr.ndim:
+            raise KeyError(path)
+        try:
+            return arr[idx]
+        except IndexError:
+            raise KeyError(path) from None
+
+    def paths(self) -> list[str]:
+        return list(self.values)
+
+
+def batches(problem: Problem):
+    """The 0-based example indices of each iteration, in order."""
+    n = len(problem.data)
+    size = {"sgd": 1, "gd": n, "minibatch": problem.batch_size}[problem.mode]
+    rng = np.random.default_rng(problem.shuffle_seed) if problem.shuffle_seed is not None else None
+    produced = 0
+    while True:
+        order = list(range(n)) if rng is None else [int(i) for i in rng.permutation(n)]
+        for start in range(0, n, size):
+            yield tuple(order[start : start + size])
+            produced += 1
+            if produced == problem.iterations:
+                return
+
+
+def run(problem: Problem) -> Trace:
+    """Trace `problem.iterations` parameter updates."""
+    params = {k: np.array(v, dtype=np.float64) for k, v in problem.params.items()}
+    iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
+    trace = Trace(problem, iterations)
+    rec = trace.values
+    L = problem.depth
+    names = problem.param_names()
+    acts = [F.ACTIVATIONS[a] for a in problem.activations]
+    out_act = problem.activations[-1]
+
+    with np.errstate(over="ignore", under="ignore"):
+        for it in iterations:
+            p = it.prefix
+            for name in names:
+                rec[p + name] = params[name].copy()
+            reg = 0.5 * problem.l2 * sum(float(np.sum(params[f"W{l}"] ** 2)) for l in range(1, L + 1))
+            single = len(it.examples) == 1
+            losses, grads = [], []
+            for n, index in enumerate(it.examples, start=1):
+                e = it.example_prefix(n)
+                ex = problem.data[index]
+                rec[e + "x"], rec[e + "y"] = ex.x.copy(), ex.y.copy()
+                h = [ex.x]
+                pre = [None]
+                for l in range(1, L + 1):
+                    a = params[f"W{l}"] @ h[-1] + params[f"b{l}"]
+                    rec[f"{e}a{l}"] = a
+                    pre.append(a)
+                    h.append(acts[l - 1][0](a))
+                    rec[f"{e}h{l}"] = h[-1]
+                yhat = h[-1]
+                rec[e + "yhat"] = yhat
+                loss = F.loss_value(problem.loss, out_act, ex.y, yhat, pre[L])
+                losses.append(loss)
+                rec[e + "loss"] = np.float64(loss + reg if single else loss)
+                dl_dyhat = F.loss_grad(problem.loss, out_act, ex.y, yhat, pre[L])
+                rec[e + "dL_dyhat"] = dl_dyhat
+                grad = {}
+                delta = None
+                for l in range(L, 0, -1):
+                    deriv = acts[l - 1][1]
+                    gprime = deriv(pre[l]) if deriv is not None else None
+                    if gprime is not None:
+                        rec[f"{e}gprime{l}"] = gprime
+                    if l == L:
+                        delta = F.output_delta(problem.loss, out_act, ex.y, yhat, pre[L], dl_dyhat, gprime)
+                    else:
+                        delta = gprime * (params[f"W{l + 1}"].T @ delta)
+                    rec[f"{e}delta{l}"] = delta
+                    grad[f"W{l}"] = np.outer(delta, h[l - 1])
+                    grad[f"b{l}"] = delta
+                    if not single:
+                        rec[f"{e}grad.W{l}"] = grad[f"W{l}"]
+                        rec[f"{e}grad.b{l}"] = grad[f"b{l}"]
+                grads.append(grad)
+
+            if not single:
+                rec[p + "loss"] = np.float64(np.mean(losses) + reg)
+            if problem.l2:
+                trace.aux[p + "data_loss"] = np.float64(np.mean(losses))
+            for l in range(L, 0, -1):
+                for kind in ("W", "b"):
+                    name = f"{kind}{l}"
+                    g = np.mean([gr[name] for gr in grads], axis=0) if not single else grads[0][name]
+                    if kind == "W" and problem.l2:
+                        trace.aux[f"{p}data_grad.{name}"] = g
+                        g = g + problem.l2 * params[name]
+                    rec[f"{p}grad.{name}"] = g
+            for name in names:
+                if name not in problem.frozen:
+                    params[name] = params[name] - problem.learning_rate * rec[f"{p}grad.{name}"]
+                rec[f"{p}new.{name}"] = params[name].copy()
+        for name in names:
+            rec[f"final.{name}"] = params[name].copy()
+    return trace

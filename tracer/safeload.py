@@ -1,0 +1,118 @@
+"""Load YAML or JSON that may come from anyone: specs and student answer files.
+
+Nothing here evaluates anything. YAML goes through PyYAML's SafeLoader with
+three changes: aliases are refused (no billion-laughs), duplicate keys are
+refused (a silent overwrite hides mistakes), and `1e-3` reads as a float as
+it does in YAML 1.2 and JSON (PyYAML's YAML 1.1 rules would read a string).
+NaN and infinities are refused here, whatever the format, so every consumer
+only ever sees finite numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import yaml
+
+from .errors import TracerError
+
+MAX_BYTES = 1 << 20  # 1 MiB: far more than any spec or answer sheet needs
+MAX_DEPTH = 32
+
+
+class LoadError(TracerError):
+    """The file could not be read as YAML/JSON of an acceptable size and shape."""
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise LoadError(f"line {event.start_mark.line + 1}: YAML aliases are not allowed")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise LoadError(f"line {key_node.start_mark.line + 1}: a key must be a plain value")
+            if duplicate:
+                raise LoadError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2 floats: also `1e-3`, `2E5`, `.5` without the 1.1 rule's required dot.
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
+
+
+def _reject_constant(name):
+    raise LoadError(f"{name} is not allowed: numbers must be finite")
+
+
+def _check(obj, where: str, depth: int):
+    if depth > MAX_DEPTH:
+        raise LoadError(f"{where or 'document'}: nested deeper than {MAX_DEPTH} levels")
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise LoadError(f"{where or 'document'}: {obj} is not allowed: numbers must be finite")
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _check(value, f"{where}.{key}" if where else str(key), depth + 1)
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            _check(value, f"{where}[{i}]", depth + 1)
+
+
+def parse_text(text: str, fmt: str):
+    """Parse ``text`` as ``fmt`` ('yaml' or 'json'); raise LoadError on anything unsafe."""
+    if fmt == "json":
+        try:
+            obj = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise LoadError(f"nested deeper than {MAX_DEPTH} levels") from None
+        except json.JSONDecodeError as err:
+            raise LoadError(f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
+    else:
+        try:
+            obj = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        except RecursionError:
+            raise LoadError(f"nested deeper than {MAX_DEPTH} levels") from None
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark
+            place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            raise LoadError(f"not valid YAML{place}: {err.problem}") from None
+        except yaml.YAMLError as err:
+            raise LoadError(f"not valid YAML: {err}") from None
+    _check(obj, "", 0)
+    return obj
+
+
+def load_file(path: str | Path, max_bytes: int = MAX_BYTES):
+    """Read a .yaml/.yml/.json file (JSON is also tried for other suffixes via YAML)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(f"{path}: file is {size} bytes, more than the {max_bytes}-byte limit")
+        raw = path.read_bytes()
+    except OSError as err:
+        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError(f"{path}: not UTF-8 text") from None
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    try:
+        return parse_text(text, fmt)
+    except LoadError as err:
+        raise LoadError(f"{path}: {err}") from None

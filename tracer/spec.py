@@ -1,0 +1,345 @@
+"""Problem specs: validate a YAML/JSON mapping into an immutable `Problem`.
+
+Every mistake raises `SpecError(field_path, message)`; the first one found wins,
+and the message says what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import SpecError
+from .safeload import LoadError, load_file
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
+LOSSES = ("bce", "ce", "mse", "sse", "mae")
+MODES = ("sgd", "gd", "minibatch")
+# Losses that take log(yhat): the output must lie in (0, 1).
+_PROBABILITY_LOSSES = ("bce", "ce")
+_PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+
+KNOWN_KEYS = (
+    "title", "description", "layers", "activation", "loss", "params", "init", "data",
+    "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
+    "l2", "frozen",
+)
+INIT_KEYS = ("seed", "low", "high", "decimals")
+MAX_UNITS = 64
+MAX_LAYERS = 12
+MAX_ITERATIONS = 100_000
+MAX_EXAMPLES = 10_000
+
+
+@dataclass(frozen=True)
+class Example:
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated problem. Arrays are read-only float64."""
+
+    title: str
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]  # one per non-input layer
+    loss: str
+    params: Mapping[str, np.ndarray]  # W1, b1, W2, b2, ... in that order
+    data: tuple[Example, ...]
+    learning_rate: float
+    iterations: int
+    mode: str = "sgd"
+    batch_size: int | None = None
+    shuffle_seed: int | None = None
+    decimals: int = 4
+    l2: float = 0.0
+    frozen: tuple[str, ...] = ()
+    description: str = ""
+    source: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def depth(self) -> int:
+        """L, the number of non-input layers."""
+        return len(self.layers) - 1
+
+    def param_names(self) -> list[str]:
+        return [f"{kind}{l}" for l in range(1, self.depth + 1) for kind in ("W", "b")]
+
+    def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None) -> "Problem":
+        """The same problem with `iterations`/`decimals` replaced (validated as in a spec)."""
+        spec = dict(self.source)
+        if iterations is not None:
+            spec["iterations"] = iterations
+        if decimals is not None:
+            spec["decimals"] = decimals
+        return problem_from_dict(spec)
+
+
+# -- small validators: each names the place ------------------------------------------
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(where, f"expected a number, got {_describe(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise SpecError(where, "expected a finite number")
+    return value
+
+
+def _integer(value: Any, where: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise SpecError(where, f"expected a whole number, got {_describe(value)}")
+    if minimum is not None and value < minimum:
+        raise SpecError(where, f"expected a whole number >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise SpecError(where, f"expected a whole number <= {maximum}, got {value}")
+    return value
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) < 40 else "text"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _vector(value: Any, n: int, where: str, *, scalar_ok: bool = False) -> np.ndarray:
+    if scalar_ok and n == 1 and not isinstance(value, list):
+        return np.array([_number(value, where)])
+    if not isinstance(value, list):
+        raise SpecError(where, f"expected a list of {n} numbers, got {_describe(value)}")
+    if len(value) != n:
+        raise SpecError(where, f"expected {n} numbers, got {len(value)}")
+    return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(value)])
+
+
+def _shape_of(value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
+        widths = {len(r) for r in value}
+        return f"{len(value)}x{widths.pop()}" if len(widths) == 1 else f"{len(value)} rows of unequal length"
+    if isinstance(value, list):
+        return f"a flat list of {len(value)}"
+    return _describe(value)
+
+
+def _matrix(value: Any, rows: int, cols: int, where: str, layers: list[int]) -> np.ndarray:
+    ok = (
+        isinstance(value, list) and len(value) == rows
+        and all(isinstance(r, list) and len(r) == cols for r in value)
+    )
+    if not ok:
+        raise SpecError(where, f"expected shape {rows}x{cols} (layers {layers}), got {_shape_of(value)}")
+    return np.array([[_number(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(value)])
+
+
+def _choice(value: Any, options: tuple[str, ...], where: str) -> str:
+    if not isinstance(value, str) or value not in options:
+        raise SpecError(where, f"unknown value {_describe(value)}; expected one of: {', '.join(options)}")
+    return value
+
+
+def _readonly(arr: np.ndarray) -> np.ndarray:
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr.flags.writeable = False
+    return arr
+
+
+# -- the spec -----------------------------------------------------------------------
+
+
+def load_problem(source: str | Path | Mapping) -> Problem:
+    """A `Problem` from a spec file path or an already-parsed mapping."""
+    if isinstance(source, Mapping):
+        return problem_from_dict(dict(source))
+    try:
+        spec = load_file(source)
+    except LoadError as err:
+        raise SpecError("", str(err)) from None
+    return problem_from_dict(spec)
+
+
+def problem_from_dict(spec: Any) -> Problem:
+    if not isinstance(spec, dict):
+        raise SpecError("spec", f"expected a mapping of fields, got {_describe(spec)}")
+    for key in spec:
+        if key not in KNOWN_KEYS:
+            raise SpecError(str(key), f"unknown field; known fields: {', '.join(KNOWN_KEYS)}")
+    for key in ("layers", "loss", "data", "learning_rate", "iterations"):
+        if key not in spec:
+            raise SpecError(key, "required field is missing")
+    if "activation" not in spec:
+        raise SpecError("activation", "required field is missing")
+
+    layers_raw = spec["layers"]
+    if not isinstance(layers_raw, list) or not 2 <= len(layers_raw) <= MAX_LAYERS:
+        raise SpecError("layers", f"expected a list of 2 to {MAX_LAYERS} layer sizes, input first, got {_describe(layers_raw)}")
+    layers = [_integer(n, f"layers[{i}]", 1, MAX_UNITS) for i, n in enumerate(layers_raw)]
+    depth = len(layers) - 1
+
+    act = spec["activation"]
+    if isinstance(act, list):
+        if len(act) != depth:
+            raise SpecError("activation", f"expected {depth} names, one per non-input layer (layers {layers}), got {len(act)}")
+        activations = [_choice(a, ACTIVATIONS, f"activation[{i}]") for i, a in enumerate(act)]
+    else:
+        activations = [_choice(act, ACTIVATIONS, "activation")] * depth
+    for i, a in enumerate(activations[:-1]):
+        if a == "softmax":
+            where = f"activation[{i}]" if isinstance(act, list) else "activation"
+            raise SpecError(where, "softmax is only allowed on the output layer")
+
+    loss = _choice(spec["loss"], LOSSES, "loss")
+    out_act = activations[-1]
+    if out_act == "softmax" and loss != "ce":
+        raise SpecError("loss", f"a softmax output needs loss ce, got {loss}")
+    if loss in _PROBABILITY_LOSSES and out_act not in _PROBABILITY_OUTPUTS:
+        raise SpecError("loss", f"{loss} takes log(yhat), so the output activation must be sigmoid or softmax, got {out_act}")
+    if loss == "bce" and out_act == "softmax":
+        raise SpecError("loss", "bce goes with a sigmoid output; use ce with softmax")
+
+    params = _params(spec, layers)
+
+    data_raw = spec["data"]
+    if not isinstance(data_raw, list):
+        raise SpecError("data", f"expected a list of examples {{x: [...], y: [...]}}, got {_describe(data_raw)}")
+    if not data_raw:
+        raise SpecError("data", "expected at least one example, got an empty list")
+    if len(data_raw) > MAX_EXAMPLES:
+        raise SpecError("data", f"at most {MAX_EXAMPLES} examples, got {len(data_raw)}")
+    data = tuple(_example(e, i, layers, loss) for i, e in enumerate(data_raw))
+
+    learning_rate = _number(spec["learning_rate"], "learning_rate")
+    if learning_rate <= 0:
+        raise SpecError("learning_rate", f"expected a positive number, got {spec['learning_rate']}")
+    iterations = _integer(spec["iterations"], "iterations", 1, MAX_ITERATIONS)
+
+    mode = _choice(spec.get("mode", "sgd"), MODES, "mode")
+    batch_size = None
+    if mode == "minibatch":
+        if "batch_size" not in spec:
+            raise SpecError("batch_size", "required when mode is minibatch")
+        batch_size = _integer(spec["batch_size"], "batch_size", 1, len(data))
+    elif "batch_size" in spec:
+        raise SpecError("batch_size", f"only used with mode minibatch (mode is {mode})")
+    shuffle_seed = None
+    if spec.get("shuffle_seed") is not None:
+        shuffle_seed = _integer(spec["shuffle_seed"], "shuffle_seed", 0)
+
+    decimals = _integer(spec.get("decimals", 4), "decimals", 0, 12)
+    l2 = _number(spec.get("l2", 0.0), "l2")
+    if l2 < 0:
+        raise SpecError("l2", f"expected a number >= 0, got {spec['l2']}")
+
+    frozen_raw = spec.get("frozen", [])
+    if not isinstance(frozen_raw, list):
+        raise SpecError("frozen", f"expected a list of parameter names, got {_describe(frozen_raw)}")
+    names = list(params)
+    for i, name in enumerate(frozen_raw):
+        if name not in names:
+            raise SpecError(f"frozen[{i}]", f"unknown parameter {_describe(name)}; parameters are {', '.join(names)}")
+    frozen = tuple(n for n in names if n in frozen_raw)  # in parameter order
+
+    title = spec.get("title", "Backpropagation worked example")
+    if not isinstance(title, str):
+        raise SpecError("title", f"expected text, got {_describe(title)}")
+    description = spec.get("description", "")
+    if not isinstance(description, str):
+        raise SpecError("description", f"expected text, got {_describe(description)}")
+
+    return Problem(
+        title=title, layers=tuple(layers), activations=tuple(activations), loss=loss,
+        params={k: _readonly(v) for k, v in params.items()}, data=data,
+        learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
+        shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
+        description=description, source=spec,
+    )
+
+
+def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
+    depth = len(layers) - 1
+    has_params, has_init = "params" in spec, "init" in spec
+    if has_params == has_init:
+        raise SpecError("params", "give exactly one of params (the values) or init (a seeded draw)")
+    if has_init:
+        return _draw_params(spec["init"], layers)
+    raw = spec["params"]
+    if not isinstance(raw, dict):
+        raise SpecError("params", f"expected a mapping W1, b1, W2, ..., got {_describe(raw)}")
+    expected = [f"{k}{l}" for l in range(1, depth + 1) for k in ("W", "b")]
+    for key in raw:
+        if key not in expected:
+            raise SpecError(f"params.{key}", f"unknown parameter; for layers {layers} the parameters are {', '.join(expected)}")
+    params = {}
+    for l in range(1, depth + 1):
+        w, b = f"W{l}", f"b{l}"
+        for name in (w, b):
+            if name not in raw:
+                raise SpecError(f"params.{name}", "missing")
+        params[w] = _matrix(raw[w], layers[l], layers[l - 1], f"params.{w}", layers)
+        params[b] = _vector(raw[b], layers[l], f"params.{b}", scalar_ok=True)
+    return params
+
+
+def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:
+    """Reproducible draw on a grid: each value is k / 10**decimals, uniform in [low, high]."""
+    if not isinstance(init, dict):
+        raise SpecError("init", f"expected a mapping {{seed, low, high, decimals}}, got {_describe(init)}")
+    for key in init:
+        if key not in INIT_KEYS:
+            raise SpecError(f"init.{key}", f"unknown field; known fields: {', '.join(INIT_KEYS)}")
+    if "seed" not in init:
+        raise SpecError("init.seed", "required field is missing")
+    seed = _integer(init["seed"], "init.seed", 0)
+    low = _number(init.get("low", -1.0), "init.low")
+    high = _number(init.get("high", 1.0), "init.high")
+    decimals = _integer(init.get("decimals", 1), "init.decimals", 0, 6)
+    scale = 10 ** decimals
+    lo, hi = math.ceil(low * scale - 1e-9), math.floor(high * scale + 1e-9)
+    if lo > hi:
+        raise SpecError("init", f"no value with {decimals} decimals lies in [{low}, {high}]")
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l in range(1, len(layers)):
+        params[f"W{l}"] = rng.integers(lo, hi, size=(layers[l], layers[l - 1]), endpoint=True) / scale
+        params[f"b{l}"] = rng.integers(lo, hi, size=layers[l], endpoint=True) / scale
+    return params
+
+
+def _example(raw: Any, i: int, layers: list[int], loss: str) -> Example:
+    where = f"data[{i}]"
+    if not isinstance(raw, dict):
+        raise SpecError(where, f"expected a mapping {{x: [...], y: [...]}}, got {_describe(raw)}")
+    for key in raw:
+        if key not in ("x", "y"):
+            raise SpecError(f"{where}.{key}", "unknown field; an example has x and y")
+    for key in ("x", "y"):
+        if key not in raw:
+            raise SpecError(f"{where}.{key}", "required field is missing")
+    x = _vector(raw["x"], layers[0], f"{where}.x", scalar_ok=True)
+    y = _vector(raw["y"], layers[-1], f"{where}.y", scalar_ok=True)
+    if loss == "bce" and np.any((y < 0) | (y > 1)):
+        raise SpecError(f"{where}.y", f"bce labels must lie in [0, 1], got {_fmt_list(y)}")
+    if loss == "ce":
+        if np.any(y < 0) or abs(y.sum() - 1) > 1e-9:
+            raise SpecError(f"{where}.y", f"ce labels must be a probability vector (>= 0, summing to 1; e.g. one-hot), got {_fmt_list(y)}")
+    return Example(_readonly(x), _readonly(y))
+
+
+def _fmt_list(arr: np.ndarray) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in arr) + "]"
