@@ -26,7 +26,7 @@ _PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
-    "l2", "frozen",
+    "l2", "frozen", "ask", "grading",
 )
 INIT_KEYS = ("seed", "low", "high", "decimals")
 MAX_UNITS = 64
@@ -60,6 +60,8 @@ class Problem:
     l2: float = 0.0
     frozen: tuple[str, ...] = ()
     description: str = ""
+    ask: tuple[str, ...] = ()  # paths or glob patterns a homework asks for (see check)
+    grading: Mapping[str, Any] = field(default_factory=dict)  # validated by the checker
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -262,12 +264,19 @@ def problem_from_dict(spec: Any) -> Problem:
     if not isinstance(description, str):
         raise SpecError("description", f"expected text, got {_describe(description)}")
 
+    ask_raw = spec.get("ask", [])
+    if not isinstance(ask_raw, list) or not all(isinstance(a, str) and a for a in ask_raw):
+        raise SpecError("ask", "expected a list of quantity paths or patterns, e.g. [iter1.yhat, 'iter1.grad.*']")
+    grading = spec.get("grading", {})
+    if not isinstance(grading, dict):
+        raise SpecError("grading", f"expected a mapping, got {_describe(grading)}")
+
     return Problem(
         title=title, layers=tuple(layers), activations=tuple(activations), loss=loss,
         params={k: _readonly(v) for k, v in params.items()}, data=data,
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
-        description=description, source=spec,
+        description=description, ask=tuple(ask_raw), grading=grading, source=spec,
     )
 
 

@@ -1,0 +1,52 @@
+"""`--to json`: {"spec": {...}, "values": {PATH: number | list | list of rows}}, full precision.
+
+Non-finite values (an infinite dL/dyhat at saturation) are written as the
+strings "inf", "-inf" or "nan", since JSON has no such numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from .engine import Trace
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value]
+    value = float(value)
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def spec_dict(trace: Trace) -> dict:
+    """The problem as run: its fields with parameters and data resolved (after init draws)."""
+    p = trace.problem
+    spec = {
+        "title": p.title,
+        "layers": list(p.layers),
+        "activation": list(p.activations),
+        "loss": p.loss,
+        "params": {k: _plain(v) for k, v in p.params.items()},
+        "data": [{"x": _plain(e.x), "y": _plain(e.y)} for e in p.data],
+        "learning_rate": p.learning_rate,
+        "iterations": p.iterations,
+        "mode": p.mode,
+        "decimals": p.decimals,
+        "l2": p.l2,
+        "frozen": list(p.frozen),
+    }
+    if p.batch_size is not None:
+        spec["batch_size"] = p.batch_size
+    if p.shuffle_seed is not None:
+        spec["shuffle_seed"] = p.shuffle_seed
+    return spec
+
+
+def to_json(trace: Trace) -> str:
+    doc = {"spec": spec_dict(trace), "values": {k: _plain(v) for k, v in trace.values.items()}}
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
