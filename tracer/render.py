@@ -1,0 +1,85 @@
+"""View -> text, through Jinja2 templates: one template set per format.
+
+A format is a folder of templates plus a few filters (nbconvert's exporters
+are the model). LaTeX and Markdown templates both use nbconvert's delimiters,
+`((* *))` for blocks and `((( )))` for values, so TeX braces never clash with
+Jinja. The math strings in a View are already LaTeX and are never escaped
+again; prose (titles, descriptions) goes through `escape_latex` or
+`escape_markdown`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .errors import TemplateNotFound
+from .view import View, build_view
+
+_HERE = Path(__file__).resolve().parent
+
+FORMATS = {
+    # format: (folder, default template, file suffix)
+    "latex": ("latex", "handout.tex.j2", ".tex"),
+    "markdown": ("markdown", "handout.md.j2", ".md"),
+}
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "\u2013": "--", "\u2014": "---",
+}
+_MARKDOWN_SPECIALS = set("\\`*_{}[]<>#|$")
+
+
+def escape_latex(text: str) -> str:
+    """Prose -> LaTeX: one pass over the characters, each special mapped once."""
+    return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(text))
+
+
+def escape_markdown(text: str) -> str:
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def builtin_templates_dir() -> Path:
+    for candidate in (_HERE / "templates", _HERE.parent / "templates"):
+        if candidate.is_dir():
+            return candidate
+    return _HERE / "templates"
+
+
+def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Environment:
+    """The one environment factory: user folders first, then the built-in templates."""
+    folder = FORMATS[fmt][0]
+    search = [Path(d) for d in extra_dirs] + [builtin_templates_dir() / folder]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((=", comment_end_string="=))",
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
+    env.filters["math"] = lambda s: f"${s}$" if s else ""
+    env.globals["search_path"] = [str(p) for p in search]
+    return env
+
+
+def render_view(view: View, fmt: str, template: str | None = None, extra_dirs: list[str | Path] = ()) -> str:
+    env = make_environment(fmt, extra_dirs)
+    name = template or FORMATS[fmt][1]
+    try:
+        tpl = env.get_template(name)
+    except jinja2.TemplateNotFound as err:
+        places = ", ".join(env.globals["search_path"])
+        raise TemplateNotFound(f"template {err.name!r} not found (searched: {places})") from None
+    return tpl.render(view=view)
+
+
+def render(trace, fmt: str, template: str | None = None) -> str:
+    return render_view(build_view(trace), fmt, template)
