@@ -97,7 +97,8 @@ def run(problem: Problem) -> Trace:
             p = it.prefix
             for name in names:
                 rec[p + name] = params[name].copy()
-            reg = 0.5 * problem.l2 * sum(float(np.sum(params[f"W{l}"] ** 2)) for l in range(1, L + 1))
+            sq_weights = sum(float(np.sum(params[f"W{l}"] ** 2)) for l in range(1, L + 1))
+            reg = 0.5 * problem.l2 * sq_weights
             single = len(it.examples) == 1
             losses, grads = [], []
             for n, index in enumerate(it.examples, start=1):
@@ -142,6 +143,7 @@ def run(problem: Problem) -> Trace:
                 rec[p + "loss"] = np.float64(np.mean(losses) + reg)
             if problem.l2:
                 trace.aux[p + "data_loss"] = np.float64(np.mean(losses))
+                trace.aux[p + "sq_weights"] = np.float64(sq_weights)
             for l in range(L, 0, -1):
                 for kind in ("W", "b"):
                     name = f"{kind}{l}"
