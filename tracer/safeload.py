@@ -91,8 +91,10 @@ def parse_text(text: str, fmt: str):
             mark = err.problem_mark
             place = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             raise LoadError(f"not valid YAML{place}: {err.problem}") from None
+        except yaml.reader.ReaderError as err:  # its str() spans two lines
+            raise LoadError(f"not valid YAML (character {err.position + 1}): character #x{err.character:04x} is not allowed") from None
         except yaml.YAMLError as err:
-            raise LoadError(f"not valid YAML: {err}") from None
+            raise LoadError(f"not valid YAML: {str(err).splitlines()[0]}") from None
     _check(obj, "", 0)
     return obj
 

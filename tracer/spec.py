@@ -29,6 +29,7 @@ KNOWN_KEYS = (
     "l2", "frozen", "ask", "grading",
 )
 INIT_KEYS = ("seed", "low", "high", "decimals")
+INIT_MAX = 1000.0  # far beyond any hand-sized weight
 MAX_UNITS = 64
 MAX_LAYERS = 12
 MAX_ITERATIONS = 100_000
@@ -88,7 +89,10 @@ class Problem:
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SpecError(where, f"expected a number, got {_describe(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise SpecError(where, "expected a finite number, got an integer too large to use") from None
     if not math.isfinite(value):
         raise SpecError(where, "expected a finite number")
     return value
@@ -121,13 +125,17 @@ def _describe(value: Any) -> str:
     return repr(value)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _vector(value: Any, n: int, where: str, *, scalar_ok: bool = False) -> np.ndarray:
     if scalar_ok and n == 1 and not isinstance(value, list):
         return np.array([_number(value, where)])
     if not isinstance(value, list):
-        raise SpecError(where, f"expected a list of {n} numbers, got {_describe(value)}")
+        raise SpecError(where, f"expected a list of {_count(n, 'number')}, got {_describe(value)}")
     if len(value) != n:
-        raise SpecError(where, f"expected {n} numbers, got {len(value)}")
+        raise SpecError(where, f"expected {_count(n, 'number')}, got {len(value)}")
     return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(value)])
 
 
@@ -152,7 +160,8 @@ def _matrix(value: Any, rows: int, cols: int, where: str, layers: list[int]) -> 
 
 def _choice(value: Any, options: tuple[str, ...], where: str) -> str:
     if not isinstance(value, str) or value not in options:
-        raise SpecError(where, f"unknown value {_describe(value)}; expected one of: {', '.join(options)}")
+        got = repr(value) if isinstance(value, str) else _describe(value)
+        raise SpecError(where, f"unknown value {got}; expected one of: {', '.join(options)}")
     return value
 
 
@@ -169,6 +178,8 @@ def load_problem(source: str | Path | Mapping) -> Problem:
     """A `Problem` from a spec file path or an already-parsed mapping."""
     if isinstance(source, Mapping):
         return problem_from_dict(dict(source))
+    if not isinstance(source, (str, Path)):
+        return problem_from_dict(source)  # says what it got instead of a mapping
     try:
         spec = load_file(source)
     except LoadError as err:
@@ -236,7 +247,9 @@ def problem_from_dict(spec: Any) -> Problem:
     if mode == "minibatch":
         if "batch_size" not in spec:
             raise SpecError("batch_size", "required when mode is minibatch")
-        batch_size = _integer(spec["batch_size"], "batch_size", 1, len(data))
+        batch_size = _integer(spec["batch_size"], "batch_size", 1)
+        if batch_size > len(data):
+            raise SpecError("batch_size", f"expected at most the number of examples ({len(data)}), got {batch_size}")
     elif "batch_size" in spec:
         raise SpecError("batch_size", f"only used with mode minibatch (mode is {mode})")
     shuffle_seed = None
@@ -254,7 +267,8 @@ def problem_from_dict(spec: Any) -> Problem:
     names = list(params)
     for i, name in enumerate(frozen_raw):
         if name not in names:
-            raise SpecError(f"frozen[{i}]", f"unknown parameter {_describe(name)}; parameters are {', '.join(names)}")
+            got = repr(name) if isinstance(name, str) else _describe(name)
+            raise SpecError(f"frozen[{i}]", f"unknown parameter {got}; parameters are {', '.join(names)}")
     frozen = tuple(n for n in names if n in frozen_raw)  # in parameter order
 
     title = spec.get("title", "Backpropagation worked example")
@@ -317,11 +331,16 @@ def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:
     seed = _integer(init["seed"], "init.seed", 0)
     low = _number(init.get("low", -1.0), "init.low")
     high = _number(init.get("high", 1.0), "init.high")
+    for name, value in (("low", low), ("high", high)):
+        if abs(value) > INIT_MAX:  # keeps low * 10**decimals inside int64
+            raise SpecError(f"init.{name}", f"expected a number from {-INIT_MAX:g} to {INIT_MAX:g}, got {value:g}")
+    if low > high:
+        raise SpecError("init.high", f"expected a number >= init.low ({low:g}), got {high:g}")
     decimals = _integer(init.get("decimals", 1), "init.decimals", 0, 6)
     scale = 10 ** decimals
     lo, hi = math.ceil(low * scale - 1e-9), math.floor(high * scale + 1e-9)
     if lo > hi:
-        raise SpecError("init", f"no value with {decimals} decimals lies in [{low}, {high}]")
+        raise SpecError("init", f"no multiple of {1 / scale:g} lies in [{low:g}, {high:g}]; widen the range or raise init.decimals")
     rng = np.random.default_rng(seed)
     params = {}
     for l in range(1, len(layers)):

@@ -1,0 +1,244 @@
+"""The `bptrace` command line, run as a real subprocess against this source tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+EXAMPLE_NAMES = [p.stem for p in EXAMPLES]
+HAVE_RENDER = (REPO / "tracer" / "render.py").exists()
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def bptrace(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tracer.cli", *map(str, args)],
+        capture_output=True, text=True, env=_env(), cwd=cwd or REPO, timeout=300,
+    )
+
+
+GOOD = {
+    "layers": [2, 2, 1],
+    "activation": "sigmoid",
+    "loss": "bce",
+    "params": {"W1": [[0.1, 0.4], [0.2, 0.5]], "b1": [0.3, 0.6], "W2": [[0.7, 0.8]], "b2": [0.9]},
+    "data": [{"x": [1.0, 2.0], "y": [1]}],
+    "learning_rate": 0.5,
+    "iterations": 3,
+}
+
+
+def _spec(**changes) -> str:
+    spec = json.loads(json.dumps(GOOD))
+    for key, value in changes.items():
+        spec[key] = value
+    return yaml.safe_dump(spec, sort_keys=False)
+
+
+# (name of the file, its text, a piece the one error line must contain)
+BAD_SPECS = [
+    ("shape.yaml", _spec(params={**GOOD["params"], "W2": [[0.7], [0.8]]}),
+     "error: params.W2: expected shape 1x2 (layers [2, 2, 1]), got 2x1"),
+    ("unknown-key.yaml", _spec(epochs=3), "error: epochs: unknown field; known fields: "),
+    ("activation.yaml", _spec(activation="swish"), "error: activation: unknown value 'swish'; expected one of: "),
+    ("label.yaml", _spec(data=[{"x": [1, 2], "y": 3}]), "error: data[0].y: bce labels must lie in [0, 1], got [3]"),
+    ("lr.yaml", _spec(learning_rate=0), "error: learning_rate: expected a positive number, got 0"),
+    ("nan.yaml", _spec().replace("learning_rate: 0.5", "learning_rate: .nan"),
+     "learning_rate: nan is not allowed: numbers must be finite"),
+    ("alias.yaml", "a: &x [1]\nb: *x\n", "line 2: YAML aliases are not allowed"),
+    ("dup.yaml", _spec() + "loss: mse\n", "duplicate key 'loss'"),
+    ("garbage.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xd8", "not UTF-8 text"),
+    ("broken.json", '{"layers": [2, 2, 1],', "not valid JSON (line 1, column 22)"),
+    ("list.yaml", "- 1\n- 2\n", "error: spec: expected a mapping of fields, got a list of 2"),
+    ("missing.yaml", None, "missing.yaml: cannot read: No such file or directory"),
+]
+
+
+@pytest.mark.parametrize("name, content, expected", BAD_SPECS, ids=[b[0] for b in BAD_SPECS])
+def test_bad_spec_is_one_error_line(tmp_path, name, content, expected):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = bptrace("render", path, "--to", "json")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert expected in lines[0]
+
+
+def test_unknown_example_lists_the_available_ones():
+    result = bptrace("render", "--example", "nope")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"error: --example: no built-in example 'nope'; available: {', '.join(EXAMPLE_NAMES)}"
+    )
+
+
+def test_examples_lists_every_file_with_its_description():
+    result = bptrace("examples")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == EXAMPLE_NAMES
+    for line, path in zip(lines, EXAMPLES):
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert line.split(None, 1)[1] == " ".join(spec["description"].split())
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_NAMES)
+def test_example_has_title_and_one_line_description(path):
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(spec.get("title"), str) and spec["title"].strip()
+    assert isinstance(spec.get("description"), str) and spec["description"].strip()
+    assert "\n" not in spec["description"].strip()
+
+
+def _render_json(*args) -> dict:
+    result = bptrace("render", *args, "--to", "json")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_NAMES)
+def test_every_example_renders_to_json(path):
+    doc = _render_json(path)
+    assert set(doc) == {"spec", "values"}
+    spec, values = doc["spec"], doc["values"]
+    given = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert spec["layers"] == given["layers"]
+    assert spec["iterations"] == given["iterations"]
+    depth = len(spec["layers"]) - 1
+    for t in range(1, spec["iterations"] + 1):
+        assert f"iter{t}.loss" in values
+        assert f"iter{t}.new.W{depth}" in values
+    assert all(f"final.{k}{l}" in values for l in range(1, depth + 1) for k in "Wb")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_NAMES)
+def test_examples_stay_off_the_relu_kink(path):
+    """A ReLU pre-activation of exactly 0 would make g'(0) a convention, not a derivative."""
+    doc = _render_json(path)
+    relu_layers = [l for l, act in enumerate(doc["spec"]["activation"], start=1) if act == "relu"]
+    for path_, value in doc["values"].items():
+        name = path_.rsplit(".", 1)[-1]
+        if name in {f"a{l}" for l in relu_layers}:
+            assert all(abs(v) > 1e-6 for v in value), (path_, value)
+
+
+def test_render_by_example_name_matches_file():
+    by_name = bptrace("render", "--example", "lecture-2-2-1", "--to", "json")
+    by_file = bptrace("render", REPO / "examples" / "lecture-2-2-1.yaml", "--to", "json")
+    assert by_name.returncode == 0 and by_name.stdout == by_file.stdout
+
+
+def test_iterations_and_decimals_overrides():
+    doc = _render_json("--example", "lecture-2-2-1", "--iterations", "1", "--decimals", "2")
+    assert doc["spec"]["iterations"] == 1
+    assert doc["spec"]["decimals"] == 2
+    assert "iter1.yhat" in doc["values"] and "iter2.yhat" not in doc["values"]
+    assert doc["spec"]["params"]["W1"] == [[0.1, 0.4], [0.2, 0.5]]
+
+
+def test_iterations_override_alone_keeps_decimals():
+    doc = _render_json("--example", "lecture-2-2-1", "--iterations", "5")
+    assert doc["spec"]["iterations"] == 5 and doc["spec"]["decimals"] == 4
+    assert "iter5.yhat" in doc["values"]
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (("--iterations", "0"), "argument --iterations: expected a whole number >= 1, got 0"),
+    (("--iterations", "two"), "argument --iterations: expected a whole number, got 'two'"),
+    (("--decimals", "13"), "argument --decimals: expected 0 to 12, got 13"),
+])
+def test_bad_override_values(args, phrase):
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "json", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert phrase in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_output_file(tmp_path):
+    out = tmp_path / "trace.json"
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "json", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert set(doc) == {"spec", "values"}
+    assert doc["spec"]["title"] == "2-2-1 network, three iterations of SGD"
+
+
+def test_output_file_that_cannot_be_written(tmp_path):
+    out = tmp_path / "no-such-dir" / "trace.json"
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "json", "-o", out)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == f"error: {out}: cannot write: No such file or directory"
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys\n"
+        "from tracer.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('numpy', 'sympy', 'jinja2') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=REPO, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "usage: bptrace" in result.stdout
+    assert result.stdout.splitlines()[-1] == "HEAVY []"
+
+
+def test_help_exits_zero_and_names_the_subcommands():
+    result = bptrace("--help")
+    assert result.returncode == 0
+    assert "render" in result.stdout and "examples" in result.stdout
+
+
+def test_render_help_lists_the_formats():
+    result = bptrace("render", "--help")
+    assert result.returncode == 0
+    assert "{latex,markdown,json}" in result.stdout
+
+
+def test_no_command_prints_usage_and_exits_2():
+    result = bptrace()
+    assert result.returncode == 2
+    assert "usage: bptrace" in result.stdout
+
+
+@pytest.mark.skipif(not HAVE_RENDER, reason="tracer/render.py not written yet")
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+@pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_NAMES)
+def test_every_example_renders_to_latex_and_markdown(path, fmt):
+    result = bptrace("render", path, "--to", fmt)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert "Traceback" not in result.stdout
+    # The title is the one piece of text every format must carry.
+    title = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
+    first_word = title.split()[0]
+    assert first_word in result.stdout
