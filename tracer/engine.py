@@ -65,6 +65,30 @@ class Trace:
     def paths(self) -> list[str]:
         return list(self.values)
 
+    # Rendering, for notebooks and scripts: the handout in each format.
+    def to_markdown(self) -> str:
+        from .api import render_trace
+
+        return render_trace(self, "markdown")
+
+    def to_latex(self) -> str:
+        from .api import render_trace
+
+        return render_trace(self, "latex")
+
+    def to_json(self) -> str:
+        from .api import render_trace
+
+        return render_trace(self, "json")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a trace as its Markdown handout."""
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        p = self.problem
+        return f"<Trace {p.title!r}: layers {list(p.layers)}, {len(self.iterations)} iterations, {len(self.values)} values>"
+
 
 def batches(problem: Problem):
     """The 0-based example indices of each iteration, in order."""
