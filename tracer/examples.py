@@ -35,6 +35,6 @@ def list_examples() -> list[tuple[str, str]]:
     out = []
     for name, path in _files().items():
         spec = load_file(path)
-        text = spec.get("description") or spec.get("title", "") if isinstance(spec, dict) else ""
+        text = (spec.get("description") or spec.get("title", "")) if isinstance(spec, dict) else ""
         out.append((name, " ".join(str(text).split())))
     return out

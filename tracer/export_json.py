@@ -19,7 +19,7 @@ def _plain(value):
         return [_plain(v) for v in value]
     value = float(value)
     if math.isfinite(value):
-        return value
+        return value + 0.0  # -0.0 (e.g. a gradient through a zero input) exports as 0.0
     return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
 
 

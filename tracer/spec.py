@@ -36,13 +36,13 @@ MAX_ITERATIONS = 100_000
 MAX_EXAMPLES = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Example:
     x: np.ndarray
     y: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not elementwise
 class Problem:
     """A validated problem. Arrays are read-only float64."""
 
