@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import numfmt
+from . import symbolic as S
 from .engine import Iteration, Trace
 
 
@@ -44,31 +45,15 @@ class Notation:
         return rf"\frac{{\partial {self.loss}}}{{\partial {self.param(name)}}}"
 
 
-# Display formulas of the primitives; `{a}` is the argument.
+# How the forward pass writes g(a); `{a}` is the argument. (Derivatives come from sympy.)
 ACT_TEX = {
-    "sigmoid": (r"\sigma({a})", r"\sigma({a})\,(1 - \sigma({a}))"),
-    "tanh": (r"\tanh({a})", r"1 - \tanh^2({a})"),
-    "relu": (r"\max(0, {a})", r"\mathbf{{1}}[{a} > 0]"),
-    "linear": ("{a}", "1"),
-    "softmax": (r"\operatorname{{softmax}}({a})", None),
+    "sigmoid": r"\sigma({a})",
+    "tanh": r"\tanh({a})",
+    "relu": r"\max(0, {a})",
+    "linear": "{a}",
+    "softmax": r"\operatorname{{softmax}}({a})",
 }
 ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax"}
-# Loss and its derivative in the output symbols {y}, {yh}; {n} outputs.
-LOSS_TEX = {
-    "bce": (r"-\sum_k \left[{y}_k \log {yh}_k + (1 - {y}_k) \log(1 - {yh}_k)\right]",
-            r"-\frac{{{y}}}{{{yh}}} + \frac{{1 - {y}}}{{1 - {yh}}}"),
-    "ce": (r"-\sum_k {y}_k \log {yh}_k", r"-\frac{{{y}}}{{{yh}}}"),
-    "mse": (r"\frac{{1}}{{{n}}} \sum_k ({y}_k - {yh}_k)^2", r"\frac{{2}}{{{n}}}({yh} - {y})"),
-    "sse": (r"\frac{{1}}{{2}} \sum_k ({y}_k - {yh}_k)^2", "{yh} - {y}"),
-    "mae": (r"\frac{{1}}{{{n}}} \sum_k \lvert {y}_k - {yh}_k \rvert", r"\frac{{1}}{{{n}}} \operatorname{{sign}}({yh} - {y})"),
-}
-LOSS_TEX_SCALAR = {
-    "bce": r"-\left[{y} \log {yh} + (1 - {y}) \log(1 - {yh})\right]",
-    "ce": r"-{y} \log {yh}",
-    "mse": r"({y} - {yh})^2",
-    "sse": r"\frac{{1}}{{2}} ({y} - {yh})^2",
-    "mae": r"\lvert {y} - {yh} \rvert",
-}
 LOSS_NAME = {"bce": "binary cross-entropy", "ce": "categorical cross-entropy", "mse": "mean squared error",
              "sse": "half the sum of squared errors", "mae": "mean absolute error"}
 
@@ -123,6 +108,7 @@ class View:
     initial: list[list[Step]]  # one row per layer: W(l), b(l)
     data_head: list[str]
     data_rows: list[list[str]]  # example number, x as a row, y as a row
+    derivation: list[Step]  # the chain rule for an output and a hidden weight, simplified by sympy
     iterations: list[IterationView]
     summary_head: list[str]
     summary_rows: list[list[str]]
@@ -154,7 +140,8 @@ def build_view(trace: Trace, notation: Notation | None = None) -> View:
 
     iterations = [_iteration_view(trace, it, nt) for it in trace.iterations]
     head, rows = _summary(trace, nt)
-    return View(p.title, p.description, setup, initial, data_head, data_rows, iterations, head, rows, nt)
+    derivation = _derivation(p, nt)
+    return View(p.title, p.description, setup, initial, data_head, data_rows, derivation, iterations, head, rows, nt)
 
 
 def _mode_text(p) -> str:
@@ -216,7 +203,7 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
         subst = f"{numfmt.array(W, d, scalar_if_single=False)} {_op(hp, d)} + {_op(b, d)}"
         steps.append(Step(nt.sym("pre", l), _chain(formula, subst, a, d), f"{e}a{l}", a))
         act = p.activations[l - 1]
-        g_tex = ACT_TEX[act][0]
+        g_tex = ACT_TEX[act]
         h = v[f"{e}h{l}"]
         formula = g_tex.format(a=nt.sym("pre", l))
         if act == "softmax":
@@ -229,51 +216,47 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
     steps = sec.part("Loss")
     y, yhat = v[e + "y"], v[e + "yhat"]
     n_out = p.layers[-1]
-    if n_out == 1:
-        form = LOSS_TEX_SCALAR[p.loss].format(y=nt.y, yh=nt.yhat)
-        subst = LOSS_TEX_SCALAR[p.loss].format(y=_paren(y[0], d), yh=_paren(yhat[0], d))
-    else:
-        form = LOSS_TEX[p.loss][0].format(y=nt.y, yh=nt.yhat, n=n_out)
-        subst = None
-    loss_path = e + "loss"
+    form, subst = _loss_lines(p.loss, n_out, y, yhat, d, nt)
     if len(it.examples) == 1 and p.l2:
         loss_val = trace.aux[it.prefix + "data_loss"]
         steps.append(Step(nt.loss + r"_{\text{data}}", _chain(form, subst, loss_val, d), "", loss_val))
     else:
-        loss_val = v[loss_path]
-        steps.append(Step(nt.loss, _chain(form, subst, loss_val, d), loss_path, loss_val))
+        loss_val = v[e + "loss"]
+        steps.append(Step(nt.loss, _chain(form, subst, loss_val, d), e + "loss", loss_val))
 
     steps = sec.part("Backward pass")
     dl = v[e + "dL_dyhat"]
+    out_names = _names(nt, L)
+    dl_expr = S.loss_derivative(p.loss, n_out)
     dl_lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}}"
-    dl_form = LOSS_TEX[p.loss][1].format(y=nt.y, yh=nt.yhat, n=n_out)
-    dl_sub = _elementwise2(lambda ys, yhs: LOSS_TEX[p.loss][1].format(y=ys, yh=yhs, n=n_out), y, yhat, d)
-    steps.append(Step(dl_lhs, _chain(dl_form, dl_sub, dl, d), e + "dL_dyhat", dl))
+    steps.append(Step(dl_lhs, _chain(S.to_latex(dl_expr, out_names),
+                                     _per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, d), dl, d),
+                      e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act = p.activations[l - 1]
         delta = v[f"{e}delta{l}"]
-        dsym = nt.sym("delta", l)
+        names = _names(nt, l)
+        units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
         gp_sym = f"g'({nt.sym('pre', l)})"
         if act != "softmax":
             gp = v[f"{e}gprime{l}"]
-            gp_tex = ACT_TEX[act][1]
-            steps.append(Step(gp_sym, _chain(gp_tex.format(a=nt.sym("pre", l)),
-                                             _elementwise(lambda s: gp_tex.format(a=s), v[f"{e}a{l}"], d), gp, d),
+            gexpr = S.activation_derivative(act).expr
+            steps.append(Step(gp_sym, _chain(S.to_latex(gexpr, names), _per_unit(gexpr, names, units, d), gp, d),
                               f"{e}gprime{l}", gp))
         if l == L:
-            if act == "softmax":
-                form, subst = f"{nt.yhat} - {nt.y}", f"{fmt(yhat)} - {fmt(y)}"
-            else:
-                form = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
-                subst = rf"{fmt(dl)} \odot {fmt(v[f'{e}gprime{l}'])}" if n_out > 1 else f"{_paren(dl[0], d)} \\cdot {_paren(v[f'{e}gprime{l}'][0], d)}"
-                if not np.all(np.isfinite(dl)):  # saturated: use the exact simplification
-                    subst = None
+            simplified = S.output_delta(p.loss, act, n_out)
+            unit_vals = {S.y: y, S.yh: yhat, S.a: v[f"{e}a{l}"]}
+            chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
+            form = S.to_latex(simplified, out_names)
+            links = [x for x in (chain_rule, form) if x]
+            steps.append(Step(nt.sym("delta", l), [*links[:-1], *_chain(links[-1], _per_unit(simplified, out_names, unit_vals, d), delta, d)],
+                              f"{e}delta{l}", delta))
         else:
             Wn = v[f"{it.prefix}W{l + 1}"]
             form = rf"{gp_sym} \odot \left({_T(nt.sym('weight', l + 1))} {nt.sym('delta', l + 1)}\right)"
             subst = (rf"{fmt(v[f'{e}gprime{l}'])} \odot \left({numfmt.array(Wn.T, d, scalar_if_single=False)}"
                      rf" {_op(v[f'{e}delta{l + 1}'], d)}\right)")
-        steps.append(Step(dsym, _chain(form, subst, delta, d), f"{e}delta{l}", delta))
+            steps.append(Step(nt.sym("delta", l), _chain(form, subst, delta, d), f"{e}delta{l}", delta))
 
     steps = sec.part("Gradients" if len(it.examples) == 1 else "Gradients for this example")
     for l in range(L, 0, -1):
@@ -408,6 +391,37 @@ def _paren(x: float, d: int) -> str:
     return f"({s})" if s.startswith("-") or "times" in s else s
 
 
+def _names(nt: Notation, l: int) -> dict:
+    """Display names of the symbolic unit variables for layer l."""
+    return {S.y: nt.y, S.yh: nt.yhat, S.h: nt.sym("act", l), S.a: nt.sym("pre", l)}
+
+
+def _value_tex(x: float, d: int) -> str:
+    """A number standing in for a symbol: parenthesized where it could misparse."""
+    return _paren(x, d)
+
+
+def _per_unit(expr, names: dict, arrays: dict, d: int) -> str:
+    """`expr` printed once per unit with that unit's values; a column for several units."""
+    n = len(next(iter(arrays.values())))
+    items = [S.to_latex(expr, names, {sym: _value_tex(vals[k], d) for sym, vals in arrays.items()}) for k in range(n)]
+    if n == 1:
+        return items[0]
+    return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
+
+
+def _loss_lines(loss: str, n_out: int, y, yhat, d: int, nt: Notation) -> tuple[str, str]:
+    """The loss formula and its substitution; several outputs are written out term by term."""
+    term = S.loss_expr(loss, n_out)
+    if n_out == 1:
+        names = {S.y: nt.y, S.yh: nt.yhat}
+        return S.to_latex(term, names), S.to_latex(term, names, {S.y: _value_tex(y[0], d), S.yh: _value_tex(yhat[0], d)})
+    names = {S.y: f"{nt.y}_k", S.yh: f"{nt.yhat}_k"}
+    form = rf"\sum_{{k=1}}^{{{n_out}}} \left[{S.to_latex(term, names)}\right]"
+    parts = [S.to_latex(term, names, {S.y: _value_tex(y[k], d), S.yh: _value_tex(yhat[k], d)}) for k in range(n_out)]
+    return form, " + ".join(rf"\left[{t}\right]" for t in parts)
+
+
 def _elementwise(f, values, d: int) -> str:
     """f applied to each element's display, as a column (or scalar)."""
     vals = np.asarray(values).reshape(-1)
@@ -417,8 +431,58 @@ def _elementwise(f, values, d: int) -> str:
     return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
 
 
-def _elementwise2(f, a, b, d: int) -> str:
-    items = [f(_paren(x, d), _paren(y, d)) for x, y in zip(np.ravel(a), np.ravel(b))]
-    if len(items) == 1:
-        return items[0]
-    return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
+def _derivation(p, nt: Notation) -> list[Step]:
+    """The general formulas for one output unit k and one hidden unit i, derived by sympy."""
+    L = p.depth
+    n_out = p.layers[-1]
+    out_act = p.activations[-1]
+    k = "k" if n_out > 1 else ""
+
+    def sub(sym: str, idx: str) -> str:
+        return f"{sym}_{{{idx}}}" if idx else sym
+
+    out_names = {S.y: sub(nt.y, k), S.yh: sub(nt.yhat, k), S.h: sub(nt.yhat, k), S.a: sub(nt.sym("pre", L), k)}
+    yk, yhk, ak = out_names[S.y], out_names[S.yh], out_names[S.a]
+    steps = []
+    term = S.to_latex(S.loss_expr(p.loss, n_out), out_names)
+    steps.append(Step(nt.loss, [rf"\sum_{{k=1}}^{{{n_out}}} \left[{term}\right]" if n_out > 1 else term]))
+    dl = S.loss_derivative(p.loss, n_out)
+    steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}}", [S.to_latex(dl, out_names)]))
+    delta_out = S.output_delta(p.loss, out_act, n_out)
+    dL = sub(nt.sym("delta", L), k)
+    if out_act == "softmax":
+        steps.append(Step(rf"\frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}", [rf"{nt.yhat}_j \left([j = k] - {yhk}\right)"]))
+        chain = rf"\sum_j \frac{{\partial {nt.loss}}}{{\partial {nt.yhat}_j}} \frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}"
+        steps.append(Step(dL, [chain, S.to_latex(delta_out, out_names) + r" \quad \text{(as } \textstyle\sum_j " + nt.y + r"_j = 1\text{)}"]))
+    else:
+        g = S.activation_derivative(out_act)
+        steps.append(Step(rf"\frac{{\partial {yhk}}}{{\partial {ak}}}", [S.to_latex(g.expr, out_names)]))
+        product = rf"{_factor(dl, out_names)} {_factor(g.expr, out_names)}"
+        steps.append(Step(dL, [rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}} \frac{{\partial {yhk}}}{{\partial {ak}}}",
+                               product, S.to_latex(delta_out, out_names)]))
+    prev = sub(nt.sym("act", L - 1), "j")
+    w_out = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.sym('weight', L)}_{{{k or 1}j}}}}"
+    steps.append(Step(w_out, [rf"{dL} \, {prev}", rf"{_factor(delta_out, out_names)} \, {prev}"]))
+    if L >= 2:
+        l = L - 1
+        act = p.activations[l - 1]
+        hid = {S.h: sub(nt.sym("act", l), "i"), S.a: sub(nt.sym("pre", l), "i")}
+        gexpr = S.activation_derivative(act).expr
+        g = _factor(gexpr, hid)
+        inp = sub(nt.sym("act", l - 1), "j")
+        if n_out == 1 and l + 1 == L:
+            back = rf"{_factor(delta_out, out_names)} \, {nt.sym('weight', L)}_{{1i}}"
+        else:
+            back = rf"\sum_m {sub(nt.sym('delta', l + 1), 'm')} \, {nt.sym('weight', l + 1)}_{{mi}}"
+        dl_hidden = sub(nt.sym("delta", l), "i")
+        steps.append(Step(dl_hidden, [rf"g'({hid[S.a]}) \sum_m {sub(nt.sym('delta', l + 1), 'm')} \, {nt.sym('weight', l + 1)}_{{mi}}",
+                                      rf"{g} \, {back}" if g != "1" else back]))
+        steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {nt.sym('weight', l)}_{{ij}}}}",
+                          [rf"{dl_hidden} \, {inp}", rf"{g} \, {back} \, {inp}" if g != "1" else rf"{back} \, {inp}"]))
+    return steps
+
+
+def _factor(expr, names: dict) -> str:
+    """`expr` printed as a factor of a product: a sum gets parentheses."""
+    tex = S.to_latex(expr, names)
+    return rf"\left({tex}\right)" if isinstance(expr, S.sp.Add) else tex

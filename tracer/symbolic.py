@@ -1,0 +1,186 @@
+"""Formulas derived by sympy from the network definition, and their printing.
+
+Nothing here is written out per case: each activation and loss is given once
+as a sympy expression, and sympy differentiates and simplifies. The handout's
+formula line and its substituted line are the *same* expression printed twice,
+once with symbols and once with each symbol mapped to its formatted value, so
+the substituted line keeps the order of the formula (sympy never gets a chance
+to re-sort a rebuilt sum).
+
+Scalar symbols, per unit: `a` pre-activation, `h` activation, `y` label,
+`yh` output. Index-free: a vector formula is the scalar one applied per element.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+a, h, y, yh = sp.symbols("a h y yh", real=True)
+
+# The activations, once each. `inverse` expresses a in terms of h = g(a), so
+# that sympy can write g'(a) in terms of the unit's own output, as lectures do.
+ACTIVATION = {
+    "sigmoid": 1 / (1 + sp.exp(-a)),
+    "tanh": sp.tanh(a),
+    "relu": sp.Max(0, a),
+    "linear": a,
+}
+_INVERSE = {"sigmoid": sp.log(h / (1 - h)), "tanh": sp.atanh(h), "linear": h}
+
+
+def loss_expr(loss: str, n: int) -> sp.Expr:
+    """The loss's term for one output unit (the loss is the sum of these over units)."""
+    if loss == "bce":
+        return -(y * sp.log(yh) + (1 - y) * sp.log(1 - yh))
+    if loss == "ce":
+        return -y * sp.log(yh)
+    if loss == "mse":
+        return (y - yh) ** 2 / n
+    if loss == "sse":
+        return sp.Rational(1, 2) * (y - yh) ** 2
+    if loss == "mae":
+        return sp.Abs(y - yh) / n
+    raise ValueError(loss)
+
+
+def _prefers_flip(f: sp.Expr) -> bool:
+    """Whether the sum `f` reads better negated: yh - y (not y - yh), 1 - h (not h - 1)."""
+    if not isinstance(f, sp.Add):
+        return False
+    coeff = dict(f.as_coefficients_dict())
+    if coeff.get(yh, 0) < 0 and coeff.get(y, 0) > 0:
+        return True
+    if coeff.get(y, 0) < 0 and coeff.get(yh, 0) > 0:
+        return False
+    const = coeff.get(sp.S.One, 0)
+    return const < 0 and any(v > 0 for k, v in coeff.items() if k != sp.S.One)
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """A product in the orientation lectures write: flip factors (y - yh) -> (yh - y),
+    (h - 1) -> (1 - h) and carry the signs; then keep the expanded form if it is shorter
+    (1 - h^2 rather than (1 - h)(1 + h))."""
+    sign = 1
+    num, den = sp.fraction(sp.factor(expr))
+    parts = []
+    for part in (num, den):
+        factors = []
+        for f in sp.Mul.make_args(part):
+            base, exp = f.as_base_exp()
+            if _prefers_flip(base) and exp.is_integer:
+                sign *= (-1) ** int(exp)
+                base = -base
+            factors.append(base**exp)
+        parts.append(factors)
+    tidied = sign * sp.Mul(*parts[0]) / sp.Mul(*parts[1])
+    expanded = sp.expand(expr)
+    return expanded if sp.count_ops(expanded) < sp.count_ops(tidied) else tidied
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """g'(a) of an activation: in terms of h (the unit's output) where that exists, else of a."""
+
+    expr: sp.Expr
+    of_output: bool
+
+
+@lru_cache(maxsize=None)
+def activation_derivative(act: str) -> Derivative:
+    gp = sp.diff(ACTIVATION[act], a)
+    if act in _INVERSE:
+        return Derivative(tidy(sp.simplify(gp.subs(a, _INVERSE[act]))), True)
+    return Derivative(gp, False)
+
+
+@lru_cache(maxsize=None)
+def loss_derivative(loss: str, n: int) -> sp.Expr:
+    """d loss / d yhat for one unit."""
+    d = sp.diff(loss_expr(loss, n), yh)
+    # |y - yh| differentiates to -sign(y - yh); lectures write sign(yh - y).
+    return d.xreplace({sp.sign(y - yh): -sp.sign(yh - y, evaluate=False)})
+
+
+@lru_cache(maxsize=None)
+def output_delta(loss: str, act: str, n: int) -> sp.Expr:
+    """delta(L) = dL/dyhat * g'(a(L)), simplified by sympy, in terms of yh and y."""
+    if act == "softmax":
+        return _softmax_ce_delta(n)
+    gp = activation_derivative(act)
+    g = gp.expr.subs(h, yh) if gp.of_output else gp.expr
+    d = loss_derivative(loss, n)
+    if d.has(sp.sign):  # simplify would split sign() into cases; the product is already simple
+        return d * g
+    return tidy(sp.simplify(d * g))
+
+
+def _softmax_ce_delta(n: int) -> sp.Expr:
+    """d/da_1 of -sum_j y_j log softmax_j(a), with sum_j y_j = 1, in terms of yh_1 and y_1."""
+    n = max(n, 2)
+    avec = sp.symbols(f"a1:{n + 1}", real=True)
+    yvec = sp.symbols(f"y1:{n + 1}", real=True)
+    total = sum(sp.exp(ai) for ai in avec)
+    loss = -sum(yj * (aj - sp.log(total)) for yj, aj in zip(yvec, avec))
+    d = sp.diff(loss, avec[0])
+    d = d.subs(sp.exp(avec[0]) / total, yh)  # softmax_1 -> yh
+    d = d.subs(yvec[-1], 1 - sum(yvec[:-1]))  # labels sum to one
+    return sp.simplify(d.subs(yvec[0], y))
+
+
+def hidden_delta_factor(act: str) -> Derivative:
+    """delta(l) = g'(a(l)) * (W(l+1)^T delta(l+1)): the g' factor."""
+    return activation_derivative(act)
+
+
+# -- printing ----------------------------------------------------------------------
+
+
+class HandoutPrinter(LatexPrinter):
+    """LaTeX for handouts: symbols named by the course's notation, optionally replaced by values.
+
+    `names` maps a sympy Symbol to its display LaTeX; `values` (for a substituted
+    line) maps it to a formatted number instead. Sums print positive terms first
+    (yh - y rather than -y + yh), in the same order for formula and substitution.
+    """
+
+    def __init__(self, names: dict | None = None, values: dict | None = None):
+        super().__init__({"order": "none"})
+        self._names = names or {}
+        self._values = values or {}
+
+    def _print_Symbol(self, expr, style="plain"):
+        if expr in self._values:
+            return self._values[expr]
+        if expr in self._names:
+            return self._names[expr]
+        return super()._print_Symbol(expr, style=style)
+
+    def _print_Heaviside(self, expr, exp=None):
+        return rf"\mathbf{{1}}[{self._print(expr.args[0])} > 0]"
+
+    def _print_Add(self, expr, order=None):
+        terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())  # stable: positives first
+        tex = self._print(terms[0])
+        for term in terms[1:]:
+            if term.could_extract_minus_sign():
+                tex += " - " + self._print_term(-term)
+            else:
+                tex += " + " + self._print_term(term)
+        return tex
+
+    def _print_term(self, term):
+        tex = self._print(term)
+        return rf"\left({tex}\right)" if isinstance(term, sp.Add) else tex
+
+
+def to_latex(expr: sp.Expr, names: dict | None = None, values: dict | None = None) -> str:
+    return HandoutPrinter(names, values).doprint(expr)
+
+
+def evaluate(expr: sp.Expr, values: dict) -> float:
+    """The expression's value at `values` (Symbol -> float), for consistency checks."""
+    return float(expr.subs(values).evalf(30))
