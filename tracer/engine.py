@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import functions as F
+from .arithmetic import make as make_arithmetic
 from .paths import split_element
 from .spec import Problem
 
@@ -48,6 +49,8 @@ class Trace:
     values: dict[str, np.ndarray] = field(default_factory=dict)
     # Not in QUANTITIES.md but shown in handouts: data-only loss and gradient when l2 > 0.
     aux: dict[str, np.ndarray] = field(default_factory=dict)
+    arithmetic: str = "float"  # see tracer.arithmetic; values are mpmath numbers when "exact"
+    rounded: set = field(default_factory=set)  # by-hand: paths whose value rounding changed
 
     def value(self, path: str):
         """The value at `path`; `iter1.W1[2,1]` picks one element (1-based)."""
@@ -105,81 +108,106 @@ def batches(problem: Problem):
                 return
 
 
-def run(problem: Problem) -> Trace:
-    """Trace `problem.iterations` parameter updates."""
-    params = {k: np.array(v, dtype=np.float64) for k, v in problem.params.items()}
+def run(problem: Problem, arithmetic: str | None = None) -> Trace:
+    """Trace `problem.iterations` parameter updates in the problem's arithmetic (or `arithmetic`)."""
+    ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals)
+    ops = ar.ops
+    params = {k: ar.array(v) for k, v in problem.params.items()}
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
-    trace = Trace(problem, iterations)
+    trace = Trace(problem, iterations, arithmetic=ar.name)
     rec = trace.values
     L = problem.depth
     names = problem.param_names()
-    acts = [F.ACTIVATIONS[a] for a in problem.activations]
+    acts = [F.activations(ops)[a] for a in problem.activations]
     out_act = problem.activations[-1]
+    loss_name = problem.loss
+    l2 = problem.l2
+
+    def put(path, value, store=rec):
+        """Record a value (rounded, in by-hand arithmetic) and return what is used further."""
+        rounded = ar.round(value)
+        if ar.by_hand and not np.allclose(rounded, value, rtol=1e-12, atol=0.0):  # ignore binary noise
+            trace.rounded.add(path)
+        store[path] = rounded
+        return rounded
 
     with np.errstate(over="ignore", under="ignore"):
         for it in iterations:
             p = it.prefix
             for name in names:
                 rec[p + name] = params[name].copy()
-            sq_weights = sum(float(np.sum(params[f"W{l}"] ** 2)) for l in range(1, L + 1))
-            reg = 0.5 * problem.l2 * sq_weights
+            sq_weights = sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1))
+            reg = l2 * sq_weights / 2
             single = len(it.examples) == 1
             losses, grads = [], []
             for n, index in enumerate(it.examples, start=1):
                 e = it.example_prefix(n)
                 ex = problem.data[index]
-                rec[e + "x"], rec[e + "y"] = ex.x.copy(), ex.y.copy()
-                h = [ex.x]
+                x, y = ar.array(ex.x), ar.array(ex.y)
+                rec[e + "x"], rec[e + "y"] = x, y
+                h = [x]
                 pre = [None]
                 for l in range(1, L + 1):
-                    a = params[f"W{l}"] @ h[-1] + params[f"b{l}"]
-                    rec[f"{e}a{l}"] = a
-                    pre.append(a)
-                    h.append(acts[l - 1][0](a))
-                    rec[f"{e}h{l}"] = h[-1]
+                    pre.append(put(f"{e}a{l}", params[f"W{l}"] @ h[-1] + params[f"b{l}"]))
+                    h.append(put(f"{e}h{l}", acts[l - 1][0](pre[l])))
                 yhat = h[-1]
                 rec[e + "yhat"] = yhat
-                loss = F.loss_value(problem.loss, out_act, ex.y, yhat, pre[L])
-                losses.append(loss)
-                rec[e + "loss"] = np.float64(loss + reg if single else loss)
-                dl_dyhat = F.loss_grad(problem.loss, out_act, ex.y, yhat, pre[L])
-                rec[e + "dL_dyhat"] = dl_dyhat
+                if f"{e}h{L}" in trace.rounded:
+                    trace.rounded.add(e + "yhat")
+                one_minus = (1 - yhat) if ar.by_hand else None
+                loss = ar.scalar(F.loss_value(loss_name, out_act, y, yhat, pre[L], ops, from_output=ar.by_hand))
+                if not single:
+                    data = put(e + "loss", loss)
+                elif l2:  # the iteration's loss is data + L2 term; the data part is shown on its own
+                    data = ar.round(loss)
+                    put(e + "loss", ar.scalar(data + reg))
+                else:
+                    data = put(e + "loss", loss)
+                losses.append(data)
+                dl_dyhat = put(e + "dL_dyhat", F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, one_minus))
                 grad = {}
                 delta = None
                 for l in range(L, 0, -1):
                     deriv = acts[l - 1][1]
-                    gprime = deriv(pre[l]) if deriv is not None else None
-                    if gprime is not None:
-                        rec[f"{e}gprime{l}"] = gprime
+                    gprime = None
+                    if deriv is not None:
+                        g = F.gprime_from_output(problem.activations[l - 1], h[l], pre[l]) if ar.by_hand else deriv(pre[l])
+                        gprime = put(f"{e}gprime{l}", g)
                     if l == L:
-                        delta = F.output_delta(problem.loss, out_act, ex.y, yhat, pre[L], dl_dyhat, gprime)
+                        delta = F.output_delta(loss_name, out_act, y, yhat, pre[L], dl_dyhat, gprime, ops, one_minus)
                     else:
                         delta = gprime * (params[f"W{l + 1}"].T @ delta)
-                    rec[f"{e}delta{l}"] = delta
+                    delta = put(f"{e}delta{l}", delta)
                     grad[f"W{l}"] = np.outer(delta, h[l - 1])
                     grad[f"b{l}"] = delta
                     if not single:
-                        rec[f"{e}grad.W{l}"] = grad[f"W{l}"]
+                        grad[f"W{l}"] = put(f"{e}grad.W{l}", grad[f"W{l}"])
                         rec[f"{e}grad.b{l}"] = grad[f"b{l}"]
                 grads.append(grad)
 
-            if not single:
-                rec[p + "loss"] = np.float64(np.mean(losses) + reg)
-            if problem.l2:
-                trace.aux[p + "data_loss"] = np.float64(np.mean(losses))
-                trace.aux[p + "sq_weights"] = np.float64(sq_weights)
+            data_loss = losses[0] if single else ar.round(sum(losses[1:], losses[0]) / len(losses))
+            if l2:
+                trace.aux[p + "data_loss"] = data_loss
+                trace.aux[p + "sq_weights"] = ar.round(sq_weights)
+                if not single:
+                    put(p + "loss", ar.scalar(data_loss + reg))
+            elif not single:
+                put(p + "loss", ar.scalar(data_loss))
             for l in range(L, 0, -1):
                 for kind in ("W", "b"):
                     name = f"{kind}{l}"
-                    g = np.mean([gr[name] for gr in grads], axis=0) if not single else grads[0][name]
-                    if kind == "W" and problem.l2:
-                        trace.aux[f"{p}data_grad.{name}"] = g
-                        g = g + problem.l2 * params[name]
-                    rec[f"{p}grad.{name}"] = g
+                    g = grads[0][name] if single else sum((gr[name] for gr in grads[1:]), grads[0][name]) / len(grads)
+                    if kind == "W" and l2:
+                        g = put(f"{p}data_grad.{name}", g, trace.aux) if not single else ar.round(g)
+                        if single:
+                            trace.aux[f"{p}data_grad.{name}"] = g
+                        g = g + l2 * params[name]
+                    put(f"{p}grad.{name}", g)
             for name in names:
                 if name not in problem.frozen:
-                    params[name] = params[name] - problem.learning_rate * rec[f"{p}grad.{name}"]
-                rec[f"{p}new.{name}"] = params[name].copy()
+                    params[name] = put(f"{p}new.{name}", params[name] - problem.learning_rate * rec[f"{p}grad.{name}"])
+                else:
+                    rec[f"{p}new.{name}"] = params[name].copy()
         for name in names:
             rec[f"final.{name}"] = params[name].copy()
     return trace

@@ -14,9 +14,24 @@ import numpy as np
 from .engine import Trace
 
 
+class _Digits(float):
+    """An exact-arithmetic number: a float to Python, all its digits in the JSON text."""
+
+    def __new__(cls, value):
+        obj = super().__new__(cls, float(value))
+        obj.text = str(value)
+        return obj
+
+    def __repr__(self):
+        return self.text
+
+
 def _plain(value):
     if isinstance(value, np.ndarray):
         return [_plain(v) for v in value]
+    if not isinstance(value, (float, int, np.floating, np.integer)):  # mpmath: keep every digit
+        if math.isfinite(float(value)):
+            return _Digits(value)
     value = float(value)
     if math.isfinite(value):
         return value + 0.0  # -0.0 (e.g. a gradient through a zero input) exports as 0.0
@@ -39,6 +54,7 @@ def spec_dict(trace: Trace) -> dict:
         "decimals": p.decimals,
         "l2": p.l2,
         "frozen": list(p.frozen),
+        "arithmetic": trace.arithmetic,
     }
     if p.batch_size is not None:
         spec["batch_size"] = p.batch_size
@@ -48,5 +64,16 @@ def spec_dict(trace: Trace) -> dict:
 
 
 def to_json(trace: Trace) -> str:
-    doc = {"spec": spec_dict(trace), "values": {k: _plain(v) for k, v in trace.values.items()}}
-    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+    spec = spec_dict(trace)
+    values = {k: _plain(v) for k, v in trace.values.items()}
+    # One value per line: readable, diffable, and far shorter than indent=1.
+    lines = [f" {json.dumps(k)}: {_dumps(v)}" for k, v in values.items()]
+    return ('{"spec": ' + json.dumps(spec, allow_nan=False) + ',\n"values": {\n' + ",\n".join(lines) + "\n}}\n")
+
+
+def _dumps(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_dumps(v) for v in value) + "]"
+    if isinstance(value, _Digits):
+        return value.text
+    return json.dumps(value, allow_nan=False)

@@ -1,8 +1,10 @@
 """The primitives: activations and losses, each with its local derivative beside it.
 
-All are float64 and numerically stable: no overflow warnings at |a| = 1000.
-Losses are per example; `y`, `yhat` and `a` (the output pre-activation) are
-vectors of length n_L.
+Numerically stable: no overflow warnings at |a| = 1000. Losses are per example;
+`y`, `yhat` and `a` (the output pre-activation) are vectors of length n_L.
+
+Each primitive takes an optional `ops` (the elementary functions of one kind of
+number): float64 by default, or the exact arithmetic of `tracer.arithmetic`.
 
 Loss formulas (n = n_L, the number of outputs):
     bce  L = -sum_k [ y_k log yhat_k + (1 - y_k) log(1 - yhat_k) ]   (sigmoid outputs)
@@ -14,74 +16,130 @@ Loss formulas (n = n_L, the number of outputs):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import numpy as np
 
 
-def _sigmoid(a):
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+@dataclass(frozen=True)
+class Ops:
+    """Elementwise exp, log, tanh and softplus(z) = log(1 + e^z) for one kind of number."""
+
+    exp: Callable
+    log: Callable
+    tanh: Callable
+    softplus: Callable
 
 
-def _softmax(a):
-    e = np.exp(a - np.max(a))
+FLOAT = Ops(np.exp, np.log, np.tanh, lambda z: np.logaddexp(0.0, z))
+
+
+def _sigmoid(a, ops: Ops = FLOAT):
+    e = ops.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softmax(a, ops: Ops = FLOAT):
+    e = ops.exp(a - np.max(a))
     return e / e.sum()
 
 
-def _log_softmax(a):
+def _log_softmax(a, ops: Ops = FLOAT):
     shifted = a - np.max(a)
-    return shifted - np.log(np.exp(shifted).sum())
+    return shifted - ops.log(ops.exp(shifted).sum())
 
 
-# name -> (g(a), g'(a)). g' of relu at 0 is taken as 0. softmax has no elementwise g'.
-ACTIVATIONS = {
-    "sigmoid": (_sigmoid, lambda a: _sigmoid(a) * _sigmoid(-a)),
-    "tanh": (np.tanh, lambda a: 1.0 - np.tanh(a) ** 2),
-    "relu": (lambda a: np.maximum(a, 0.0), lambda a: (a > 0).astype(np.float64)),
-    "linear": (lambda a: a.astype(np.float64, copy=True), lambda a: np.ones_like(a, dtype=np.float64)),
-    "softmax": (_softmax, None),
-}
+def _one(a):
+    """Ones of a's number type (a * 0 + 1 keeps exact numbers exact)."""
+    return a * 0 + 1
 
 
-def _softplus(z):
-    return np.logaddexp(0.0, z)
+def activations(ops: Ops = FLOAT) -> dict:
+    """name -> (g(a), g'(a)). g' of relu at 0 is taken as 0. softmax has no elementwise g'."""
+    return {
+        "sigmoid": (lambda a: _sigmoid(a, ops), lambda a: _sigmoid(a, ops) * _sigmoid(-a, ops)),
+        "tanh": (ops.tanh, lambda a: 1 - ops.tanh(a) ** 2),
+        "relu": (lambda a: np.where(a > 0, a, a * 0), lambda a: np.where(a > 0, _one(a), a * 0)),
+        "linear": (lambda a: a + 0, _one),
+        "softmax": (lambda a: _softmax(a, ops), None),
+    }
+
+
+ACTIVATIONS = activations(FLOAT)
+
+
+def gprime_from_output(act: str, h, a):
+    """g'(a) written, as lectures do, in terms of the unit's output h = g(a)."""
+    if act == "sigmoid":
+        return h * (1 - h)
+    if act == "tanh":
+        return 1 - h**2
+    if act == "relu":
+        return np.where(a > 0, _one(a), a * 0)
+    if act == "linear":
+        return _one(a)
+    raise ValueError(act)
 
 
 def _safe_div(num, den):
     """num / den, with 0 wherever num is 0 (a term that is absent, not 0/0)."""
-    out = np.zeros_like(num, dtype=np.float64)
+    out = num * 0
     nz = num != 0
     with np.errstate(divide="ignore"):
         out[nz] = num[nz] / den[nz]
     return out
 
 
-def loss_value(loss: str, out_act: str, y, yhat, a) -> float:
-    """Per-example loss; log terms are computed from the pre-activation `a`."""
+def _xlogy_neg(c, p, ops: Ops):
+    """-c * log(p), with 0 where c is 0; infinite where p is 0 and c is not."""
+    out = c * 0
+    nz = c != 0
+    with np.errstate(divide="ignore"):
+        out[nz] = -c[nz] * ops.log(p[nz])
+    return out
+
+
+def loss_value(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, from_output: bool = False):
+    """Per-example loss.
+
+    Log terms are computed from the pre-activation `a` (stable: no log(0) from a
+    yhat that rounds to 1). With `from_output`, they are computed from `yhat`
+    itself, as a hand computation does.
+    """
+    if loss in ("bce", "ce") and from_output:
+        total = _xlogy_neg(y, yhat, ops)
+        if loss == "bce":
+            total = total + _xlogy_neg(1 - y, 1 - yhat, ops)
+        return np.sum(total)
     if loss == "bce":  # sigmoid: -log yhat = softplus(-a), -log(1 - yhat) = softplus(a)
-        return float(np.sum(y * _softplus(-a) + (1.0 - y) * _softplus(a)))
+        return np.sum(y * ops.softplus(-a) + (1 - y) * ops.softplus(a))
     if loss == "ce":
-        neg_log = -_log_softmax(a) if out_act == "softmax" else _softplus(-a)
-        return float(np.sum(np.where(y != 0, y * neg_log, 0.0)))
+        neg_log = -_log_softmax(a, ops) if out_act == "softmax" else ops.softplus(-a)
+        return np.sum(np.where(y != 0, y * neg_log, y * 0))
     diff = y - yhat
     if loss == "mse":
-        return float(np.mean(diff**2))
+        return np.sum(diff**2) / len(y)
     if loss == "sse":
-        return float(0.5 * np.sum(diff**2))
+        return np.sum(diff**2) / 2
     if loss == "mae":
-        return float(np.mean(np.abs(diff)))
+        return np.sum(np.abs(diff)) / len(y)
     raise ValueError(loss)
 
 
-def loss_grad(loss: str, out_act: str, y, yhat, a):
-    """d loss / d yhat. May be infinite where yhat saturates against a label."""
+def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_yhat=None):
+    """d loss / d yhat. May be infinite where yhat saturates against a label.
+
+    `one_minus_yhat` defaults to sigmoid(-a), which has no cancellation.
+    """
     if loss == "bce":
-        one_minus = _sigmoid(-a)  # 1 - yhat without cancellation
-        return -_safe_div(y, yhat) + _safe_div(1.0 - y, one_minus)
+        one_minus = _sigmoid(-a, ops) if one_minus_yhat is None else one_minus_yhat
+        return -_safe_div(y, yhat) + _safe_div(1 - y, one_minus)
     if loss == "ce":
         return -_safe_div(y, yhat)
-    n = y.shape[0]
+    n = len(y)
     if loss == "mse":
-        return 2.0 * (yhat - y) / n
+        return 2 * (yhat - y) / n
     if loss == "sse":
         return yhat - y
     if loss == "mae":
@@ -89,7 +147,7 @@ def loss_grad(loss: str, out_act: str, y, yhat, a):
     raise ValueError(loss)
 
 
-def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime):
+def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime, ops: Ops = FLOAT, one_minus_yhat=None):
     """delta(L) = d loss / d a(L).
 
     Where the product dL/dyhat * g'(a) simplifies exactly, use the simplified
@@ -100,5 +158,6 @@ def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime):
     if out_act == "sigmoid" and loss == "bce":
         return yhat - y
     if out_act == "sigmoid" and loss == "ce":
-        return -y * _sigmoid(-a)
+        one_minus = _sigmoid(-a, ops) if one_minus_yhat is None else one_minus_yhat
+        return -y * one_minus
     return dl_dyhat * gprime

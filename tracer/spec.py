@@ -26,8 +26,9 @@ _PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
-    "l2", "frozen", "ask", "grading",
+    "l2", "frozen", "ask", "grading", "arithmetic",
 )
+ARITHMETIC = ("float", "exact", "by-hand")
 INIT_KEYS = ("seed", "low", "high", "decimals")
 INIT_MAX = 1000.0  # far beyond any hand-sized weight
 MAX_UNITS = 64
@@ -61,6 +62,7 @@ class Problem:
     l2: float = 0.0
     frozen: tuple[str, ...] = ()
     description: str = ""
+    arithmetic: str = "float"  # float | exact | by-hand (see tracer.arithmetic)
     ask: tuple[str, ...] = ()  # paths or glob patterns a homework asks for (see check)
     grading: Mapping[str, Any] = field(default_factory=dict)  # validated by the checker
     source: dict = field(default_factory=dict, compare=False, repr=False)
@@ -73,9 +75,12 @@ class Problem:
     def param_names(self) -> list[str]:
         return [f"{kind}{l}" for l in range(1, self.depth + 1) for kind in ("W", "b")]
 
-    def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None) -> "Problem":
-        """The same problem with `iterations`/`decimals` replaced (validated as in a spec)."""
+    def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None,
+                       arithmetic: str | None = None) -> "Problem":
+        """The same problem with `iterations`/`decimals`/`arithmetic` replaced (validated as in a spec)."""
         spec = dict(self.source)
+        if arithmetic is not None:
+            spec["arithmetic"] = arithmetic
         if iterations is not None:
             spec["iterations"] = iterations
         if decimals is not None:
@@ -278,6 +283,7 @@ def problem_from_dict(spec: Any) -> Problem:
     if not isinstance(description, str):
         raise SpecError("description", f"expected text, got {_describe(description)}")
 
+    arithmetic = _choice(spec.get("arithmetic", "float"), ARITHMETIC, "arithmetic")
     ask_raw = spec.get("ask", [])
     if not isinstance(ask_raw, list) or not all(isinstance(a, str) and a for a in ask_raw):
         raise SpecError("ask", "expected a list of quantity paths or patterns, e.g. [iter1.yhat, 'iter1.grad.*']")
@@ -290,7 +296,7 @@ def problem_from_dict(spec: Any) -> Problem:
         params={k: _readonly(v) for k, v in params.items()}, data=data,
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
-        description=description, ask=tuple(ask_raw), grading=grading, source=spec,
+        description=description, arithmetic=arithmetic, ask=tuple(ask_raw), grading=grading, source=spec,
     )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import numfmt
 from . import symbolic as S
+from .arithmetic import EXACT_DIGITS
 from .engine import Iteration, Trace
 
 
@@ -128,6 +129,12 @@ def build_view(trace: Trace, notation: Notation | None = None) -> View:
         ("Loss", LOSS_NAME[p.loss]),
         ("Training", _mode_text(p)),
     ]
+    arith = {
+        "exact": f"exact: every value carried with {EXACT_DIGITS} significant digits, so each digit shown is certified",
+        "by-hand": f"by hand: every intermediate rounded to {d} decimal places before it is used further, as with a calculator",
+    }.get(trace.arithmetic)
+    if arith:
+        setup.append(("Arithmetic", arith))
     if p.l2:
         setup.append(("Regularization", f"L2 with strength {numfmt.plain(p.l2, 12)} on the weights"))
     if p.frozen:
@@ -167,13 +174,26 @@ def _result(values, decimals) -> str:
     return numfmt.array(values, decimals)
 
 
-def _chain(formula: str | None, substituted: str | None, value, d: int) -> list[str]:
-    """[formula, substituted, value] without repeats; the last link says = or approx."""
+def _rounded_paths(trace: Trace) -> set | None:
+    """By-hand arithmetic: the paths whose recorded value was rounded (shown with approx)."""
+    return trace.rounded if trace.arithmetic == "by-hand" else None
+
+
+def _chain(formula: str | None, substituted: str | None, value, d: int,
+           path: str = "", rounded: set | None = None) -> list[str]:
+    """[formula, substituted, value] without repeats; the last link says = or approx.
+
+    The relation is `=` when the digits shown are the exact value; in by-hand
+    arithmetic, when the computation needed no rounding at `decimals` places.
+    """
     links = [s for s in (formula, substituted) if s]
     final = _result(value, d)
     if links and links[-1] == final:
         links.pop()
-    rel = _rel(value, d)
+    if rounded is not None and path:
+        rel = r"\approx" if path in rounded else "="
+    else:
+        rel = _rel(value, d)
     if rel == "=":
         return [*links, final]
     # `a = b = c \approx value`: the approx belongs to the last link only.
@@ -184,6 +204,7 @@ def _chain(formula: str | None, substituted: str | None, value, d: int) -> list[
 
 
 def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Section:
+    R = _rounded_paths(trace)
     p = trace.problem
     d = p.decimals
     v = trace.values
@@ -201,7 +222,7 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
         a = v[f"{e}a{l}"]
         formula = f"{nt.sym('weight', l)} {nt.sym('act', l - 1)} + {nt.sym('bias', l)}"
         subst = f"{numfmt.array(W, d, scalar_if_single=False)} {_op(hp, d)} + {_op(b, d)}"
-        steps.append(Step(nt.sym("pre", l), _chain(formula, subst, a, d), f"{e}a{l}", a))
+        steps.append(Step(nt.sym("pre", l), _chain(formula, subst, a, d, f"{e}a{l}", R), f"{e}a{l}", a))
         act = p.activations[l - 1]
         g_tex = ACT_TEX[act]
         h = v[f"{e}h{l}"]
@@ -211,7 +232,7 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
         else:
             subst = _elementwise(lambda s: g_tex.format(a=s), a, d)
         lhs = nt.sym("act", l) if l < L else f"{nt.yhat} = {nt.sym('act', l)}"
-        steps.append(Step(lhs, _chain(formula, subst, h, d), f"{e}h{l}", h))
+        steps.append(Step(lhs, _chain(formula, subst, h, d, f"{e}h{l}", R), f"{e}h{l}", h))
 
     steps = sec.part("Loss")
     y, yhat = v[e + "y"], v[e + "yhat"]
@@ -222,7 +243,7 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
         steps.append(Step(nt.loss + r"_{\text{data}}", _chain(form, subst, loss_val, d), "", loss_val))
     else:
         loss_val = v[e + "loss"]
-        steps.append(Step(nt.loss, _chain(form, subst, loss_val, d), e + "loss", loss_val))
+        steps.append(Step(nt.loss, _chain(form, subst, loss_val, d, e + "loss", R), e + "loss", loss_val))
 
     steps = sec.part("Backward pass")
     dl = v[e + "dL_dyhat"]
@@ -230,7 +251,7 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
     dl_expr = S.loss_derivative(p.loss, n_out)
     dl_lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}}"
     steps.append(Step(dl_lhs, _chain(S.to_latex(dl_expr, out_names),
-                                     _per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, d), dl, d),
+                                     _per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, d), dl, d, e + "dL_dyhat", R),
                       e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act = p.activations[l - 1]
@@ -241,7 +262,7 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
         if act != "softmax":
             gp = v[f"{e}gprime{l}"]
             gexpr = S.activation_derivative(act).expr
-            steps.append(Step(gp_sym, _chain(S.to_latex(gexpr, names), _per_unit(gexpr, names, units, d), gp, d),
+            steps.append(Step(gp_sym, _chain(S.to_latex(gexpr, names), _per_unit(gexpr, names, units, d), gp, d, f"{e}gprime{l}", R),
                               f"{e}gprime{l}", gp))
         if l == L:
             simplified = S.output_delta(p.loss, act, n_out)
@@ -249,14 +270,14 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
             chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
             form = S.to_latex(simplified, out_names)
             links = [x for x in (chain_rule, form) if x]
-            steps.append(Step(nt.sym("delta", l), [*links[:-1], *_chain(links[-1], _per_unit(simplified, out_names, unit_vals, d), delta, d)],
+            steps.append(Step(nt.sym("delta", l), [*links[:-1], *_chain(links[-1], _per_unit(simplified, out_names, unit_vals, d), delta, d, f"{e}delta{l}", R)],
                               f"{e}delta{l}", delta))
         else:
             Wn = v[f"{it.prefix}W{l + 1}"]
             form = rf"{gp_sym} \odot \left({_T(nt.sym('weight', l + 1))} {nt.sym('delta', l + 1)}\right)"
             subst = (rf"{fmt(v[f'{e}gprime{l}'])} \odot \left({numfmt.array(Wn.T, d, scalar_if_single=False)}"
                      rf" {_op(v[f'{e}delta{l + 1}'], d)}\right)")
-            steps.append(Step(nt.sym("delta", l), _chain(form, subst, delta, d), f"{e}delta{l}", delta))
+            steps.append(Step(nt.sym("delta", l), _chain(form, subst, delta, d, f"{e}delta{l}", R), f"{e}delta{l}", delta))
 
     steps = sec.part("Gradients" if len(it.examples) == 1 else "Gradients for this example")
     for l in range(L, 0, -1):
@@ -277,12 +298,13 @@ def _example_section(trace: Trace, it: Iteration, n: int, nt: Notation) -> Secti
                 subst = rf"{_op(v[f'{e}delta{l}'], d)} {numfmt.row(hp, d)}"
             else:
                 form, subst = nt.sym("delta", l), None
-            steps.append(Step(lhs, _chain(form, subst, g, d), path, g))
+            steps.append(Step(lhs, _chain(form, subst, g, d, path, R), path, g))
     sec.steps = [s for part in sec.parts for s in part.steps]
     return sec
 
 
 def _aggregate(trace: Trace, it: Iteration, nt: Notation) -> Section | None:
+    R = _rounded_paths(trace)
     p = trace.problem
     d = p.decimals
     v = trace.values
@@ -298,7 +320,7 @@ def _aggregate(trace: Trace, it: Iteration, nt: Notation) -> Section | None:
             data_loss = trace.aux[it.prefix + "data_loss"]
             sec.steps.append(Step(nt.loss + r"_{\text{data}}", _chain(None, subst, data_loss, d)))
         else:
-            sec.steps.append(Step(nt.loss, _chain(None, subst, v[it.prefix + "loss"], d), it.prefix + "loss", v[it.prefix + "loss"]))
+            sec.steps.append(Step(nt.loss, _chain(None, subst, v[it.prefix + "loss"], d, it.prefix + "loss", R), it.prefix + "loss", v[it.prefix + "loss"]))
     if p.l2:
         wsum = " + ".join(rf"\lVert {nt.sym('weight', l)} \rVert_F^2" for l in range(1, p.depth + 1))
         lam = numfmt.number(p.l2, 12)
@@ -306,8 +328,8 @@ def _aggregate(trace: Trace, it: Iteration, nt: Notation) -> Section | None:
         loss = v[it.prefix + "loss"]
         sec.steps.append(Step(nt.loss, _chain(
             rf"{nt.loss}_{{\text{{data}}}} + \frac{{\lambda}}{{2}}\left({wsum}\right)",
-            rf"{_paren(float(data_loss), p.decimals)} + \frac{{{lam}}}{{2}} \cdot {numfmt.number(trace.aux[it.prefix + 'sq_weights'], d)}",
-            loss, d), it.prefix + "loss", loss))
+            rf"{_paren(data_loss, p.decimals)} + \frac{{{lam}}}{{2}} \cdot {numfmt.number(trace.aux[it.prefix + 'sq_weights'], d)}",
+            loss, d, it.prefix + "loss", R), it.prefix + "loss", loss))
     for l in range(p.depth, 0, -1):
         for kind in ("W", "b"):
             name = f"{kind}{l}"
@@ -323,13 +345,14 @@ def _aggregate(trace: Trace, it: Iteration, nt: Notation) -> Section | None:
                 subst = rf"{numfmt.array(data_g, d)} + {lam} {_op(v[f'{it.prefix}{name}'], d)}"
                 if mean:
                     sec.steps.append(Step(nt.grad(name) + r"\Big|_{\text{data}}", _chain(mean, None, data_g, d)))
-                sec.steps.append(Step(nt.grad(name), _chain(form, subst, g, d), f"{it.prefix}grad.{name}", g))
+                sec.steps.append(Step(nt.grad(name), _chain(form, subst, g, d, f"{it.prefix}grad.{name}", R), f"{it.prefix}grad.{name}", g))
             elif mean:
-                sec.steps.append(Step(nt.grad(name), _chain(None, mean, g, d), f"{it.prefix}grad.{name}", g))
+                sec.steps.append(Step(nt.grad(name), _chain(None, mean, g, d, f"{it.prefix}grad.{name}", R), f"{it.prefix}grad.{name}", g))
     return sec
 
 
 def _update(trace: Trace, it: Iteration, nt: Notation) -> Section:
+    R = _rounded_paths(trace)
     p = trace.problem
     d = p.decimals
     v = trace.values
@@ -344,7 +367,7 @@ def _update(trace: Trace, it: Iteration, nt: Notation) -> Section:
             continue
         form = rf"{sym} - {nt.lr} \, {nt.grad(name)}"
         subst = rf"{numfmt.array(old, d)} - {lr} {_op(g, d)}"
-        sec.steps.append(Step(sym + r"_{\text{new}}", _chain(form, subst, new, d), f"{it.prefix}new.{name}", new))
+        sec.steps.append(Step(sym + r"_{\text{new}}", _chain(form, subst, new, d, f"{it.prefix}new.{name}", R), f"{it.prefix}new.{name}", new))
     return sec
 
 
@@ -387,7 +410,7 @@ def _T(sym: str) -> str:
 
 
 def _paren(x: float, d: int) -> str:
-    s = numfmt.number(float(x), d)
+    s = numfmt.number(x, d)
     return f"({s})" if s.startswith("-") or "times" in s else s
 
 

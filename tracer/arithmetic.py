@@ -1,0 +1,108 @@
+"""Kinds of arithmetic the engine can run in (`arithmetic:` in a spec, `--arithmetic`).
+
+- float: float64, displayed rounded. The default.
+- exact: every value carried with 50 significant digits (mpmath, in a private
+  context: no global precision is changed), spec numbers read as the decimals
+  they are written as (0.1 is 1/10, not the nearest double), so every digit a
+  handout shows is certified.
+- by-hand: float64, but every recorded intermediate is rounded to `decimals`
+  places (half away from zero, on its decimal digits) before it is used further,
+  as a student with a calculator does. Outputs, losses and derivatives are then
+  computed from the rounded values by the formulas the handout prints
+  (g'(a) = h(1 - h) from the rounded h, log of the rounded yhat, ...).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from .functions import FLOAT, Ops
+
+MODES = ("float", "exact", "by-hand")
+EXACT_DIGITS = 50
+
+
+class Arithmetic:
+    """float64, no rounding."""
+
+    name = "float"
+    ops: Ops = FLOAT
+    by_hand = False
+
+    def array(self, values) -> np.ndarray:
+        return np.array(values, dtype=np.float64)
+
+    def scalar(self, x):
+        return np.float64(x)
+
+    def round(self, x):
+        return x
+
+    def to_float(self, x):
+        return np.asarray(x, dtype=np.float64)
+
+
+class ByHand(Arithmetic):
+    name = "by-hand"
+    by_hand = True
+
+    def __init__(self, decimals: int):
+        self.decimals = decimals
+        self._quantum = Decimal(1).scaleb(-decimals)
+
+    def _round_one(self, x: float) -> float:
+        if not np.isfinite(x):
+            return float(x)
+        return float(Decimal(repr(float(x))).quantize(self._quantum, rounding=ROUND_HALF_UP))
+
+    def round(self, x):
+        if np.ndim(x) == 0:
+            return np.float64(self._round_one(x))
+        return np.array([self._round_one(v) for v in np.ravel(x)], dtype=np.float64).reshape(np.shape(x))
+
+
+class Exact(Arithmetic):
+    name = "exact"
+
+    def __init__(self, digits: int = EXACT_DIGITS):
+        import mpmath
+
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = digits
+        ctx = self.ctx
+
+        def softplus(z):  # log(1 + e^z) without overflow for large z
+            return z + ctx.log1p(ctx.exp(-z)) if z > 0 else ctx.log1p(ctx.exp(z))
+
+        vec = lambda f: np.frompyfunc(f, 1, 1)  # noqa: E731
+        self.ops = Ops(vec(ctx.exp), vec(ctx.log), vec(ctx.tanh), vec(softplus))
+
+    def _mpf(self, v):
+        if isinstance(v, self.ctx.mpf):
+            return v
+        return self.ctx.mpf(repr(float(v)))  # the decimal as written, not the binary double
+
+    def array(self, values) -> np.ndarray:
+        arr = np.asarray(values, dtype=object)
+        out = np.empty(arr.shape, dtype=object)
+        for idx, v in np.ndenumerate(arr):
+            out[idx] = self._mpf(v)
+        return out
+
+    def scalar(self, x):
+        return self._mpf(x) if not isinstance(x, np.ndarray) else x.item()
+
+    def to_float(self, x):
+        return np.asarray(x, dtype=np.float64)
+
+
+def make(name: str, decimals: int) -> Arithmetic:
+    if name == "float":
+        return Arithmetic()
+    if name == "by-hand":
+        return ByHand(decimals)
+    if name == "exact":
+        return Exact()
+    raise ValueError(name)
