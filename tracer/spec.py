@@ -14,6 +14,8 @@ from typing import Any, Mapping
 import numpy as np
 
 from .errors import SpecError
+from .notation import DEFAULT as DEFAULT_PROFILE
+from .notation import Profile, profile_from_spec
 from .safeload import LoadError, load_file
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
@@ -26,7 +28,7 @@ _PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
-    "l2", "frozen", "ask", "grading", "arithmetic",
+    "l2", "frozen", "ask", "grading", "arithmetic", "notation",
 )
 ARITHMETIC = ("float", "exact", "by-hand")
 INIT_KEYS = ("seed", "low", "high", "decimals")
@@ -63,6 +65,7 @@ class Problem:
     frozen: tuple[str, ...] = ()
     description: str = ""
     arithmetic: str = "float"  # float | exact | by-hand (see tracer.arithmetic)
+    notation: Profile = DEFAULT_PROFILE  # how the handout writes symbols and weights (tracer.notation)
     ask: tuple[str, ...] = ()  # paths or glob patterns a homework asks for (see check)
     grading: Mapping[str, Any] = field(default_factory=dict)  # validated by the checker
     source: dict = field(default_factory=dict, compare=False, repr=False)
@@ -76,11 +79,13 @@ class Problem:
         return [f"{kind}{l}" for l in range(1, self.depth + 1) for kind in ("W", "b")]
 
     def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None,
-                       arithmetic: str | None = None) -> "Problem":
+                       arithmetic: str | None = None, notation: str | None = None) -> "Problem":
         """The same problem with `iterations`/`decimals`/`arithmetic` replaced (validated as in a spec)."""
         spec = dict(self.source)
         if arithmetic is not None:
             spec["arithmetic"] = arithmetic
+        if notation is not None:
+            spec["notation"] = notation
         if iterations is not None:
             spec["iterations"] = iterations
         if decimals is not None:
@@ -284,6 +289,7 @@ def problem_from_dict(spec: Any) -> Problem:
         raise SpecError("description", f"expected text, got {_describe(description)}")
 
     arithmetic = _choice(spec.get("arithmetic", "float"), ARITHMETIC, "arithmetic")
+    notation = profile_from_spec(spec.get("notation"), depth)
     ask_raw = spec.get("ask", [])
     if not isinstance(ask_raw, list) or not all(isinstance(a, str) and a for a in ask_raw):
         raise SpecError("ask", "expected a list of quantity paths or patterns, e.g. [iter1.yhat, 'iter1.grad.*']")
@@ -296,7 +302,7 @@ def problem_from_dict(spec: Any) -> Problem:
         params={k: _readonly(v) for k, v in params.items()}, data=data,
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
-        description=description, arithmetic=arithmetic, ask=tuple(ask_raw), grading=grading, source=spec,
+        description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading, source=spec,
     )
 
 

@@ -1,0 +1,67 @@
+"""The handout's Derivation section: the chain rule for one output weight and one
+hidden weight, in the course's notation, with the simplification sympy finds."""
+
+from __future__ import annotations
+
+from . import symbolic as S
+from .notation import Notation
+from .view import Step
+
+
+def _sub(sym: str, idx: str) -> str:
+    return f"{sym}_{{{idx}}}" if idx else sym
+
+
+def _factor(expr, names: dict) -> str:
+    """`expr` printed as a factor of a product: a sum gets parentheses."""
+    tex = S.to_latex(expr, names)
+    return rf"\left({tex}\right)" if isinstance(expr, S.sp.Add) else tex
+
+
+def derivation_steps(p, nt: Notation) -> list[Step]:
+    """General formulas for output unit k and hidden unit i (input j), derived by sympy."""
+    L = p.depth
+    n_out = p.layers[-1]
+    out_act = p.activations[-1]
+    k = "k" if n_out > 1 else ""
+    out_names = {S.y: _sub(nt.y, k), S.yh: _sub(nt.yhat, k), S.h: _sub(nt.yhat, k), S.a: _sub(nt.sym("pre", L), k)}
+    yhk, ak = out_names[S.yh], out_names[S.a]
+    steps = []
+    term = S.to_latex(S.loss_expr(p.loss, n_out), out_names)
+    steps.append(Step(nt.loss, [rf"\sum_{{k=1}}^{{{n_out}}} \left[{term}\right]" if n_out > 1 else term]))
+    dl = S.loss_derivative(p.loss, n_out)
+    steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}}", [S.to_latex(dl, out_names)]))
+    delta_out = S.output_delta(p.loss, out_act, n_out)
+    dL = _sub(nt.sym("delta", L), k)
+    if out_act == "softmax":
+        steps.append(Step(rf"\frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}", [rf"{nt.yhat}_j \left([j = k] - {yhk}\right)"]))
+        chain = rf"\sum_j \frac{{\partial {nt.loss}}}{{\partial {nt.yhat}_j}} \frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}"
+        steps.append(Step(dL, [chain, S.to_latex(delta_out, out_names)
+                               + rf" \quad \text{{(as }} \textstyle\sum_j {nt.y}_j = 1\text{{)}}"]))
+    else:
+        g = S.activation_derivative(out_act)
+        steps.append(Step(rf"\frac{{\partial {yhk}}}{{\partial {ak}}}", [S.to_latex(g.expr, out_names)]))
+        steps.append(Step(dL, [rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}} \frac{{\partial {yhk}}}{{\partial {ak}}}",
+                               f"{_factor(dl, out_names)} {_factor(g.expr, out_names)}",
+                               S.to_latex(delta_out, out_names)]))
+    prev = _sub(nt.sym("act", L - 1), "j")
+    w_out = rf"\frac{{\partial {nt.loss}}}{{\partial {_sub(nt.sym('weight', L), nt.windex(k or '1', 'j'))}}}"
+    steps.append(Step(w_out, [rf"{dL} \, {prev}", rf"{_factor(delta_out, out_names)} \, {prev}"]))
+    if L >= 2:
+        l = L - 1
+        hid = {S.h: _sub(nt.sym("act", l), "i"), S.a: _sub(nt.sym("pre", l), "i")}
+        gexpr = S.activation_derivative(p.activations[l - 1]).expr
+        g = _factor(gexpr, hid)
+        inp = _sub(nt.sym("act", l - 1), "j")
+        w_next = lambda m: _sub(nt.sym("weight", l + 1), nt.windex(m, "i"))  # noqa: E731
+        if n_out == 1:
+            back = rf"{_factor(delta_out, out_names)} \, {w_next('1')}"
+        else:
+            back = rf"\sum_m {_sub(nt.sym('delta', l + 1), 'm')} \, {w_next('m')}"
+        general = rf"g'({hid[S.a]}) \sum_m {_sub(nt.sym('delta', l + 1), 'm')} \, {w_next('m')}"
+        with_g = rf"{g} \, {back}" if g != "1" else back
+        dl_hidden = _sub(nt.sym("delta", l), "i")
+        steps.append(Step(dl_hidden, [general, with_g]))
+        w_hid = _sub(nt.sym("weight", l), nt.windex("i", "j"))
+        steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {w_hid}}}", [rf"{dl_hidden} \, {inp}", rf"{with_g} \, {inp}"]))
+    return steps

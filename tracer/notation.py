@@ -1,0 +1,209 @@
+"""Notation profiles: how a course writes backprop.
+
+A profile sets display symbols (with per-layer overrides), the weight layout
+(`out-in`: W(l) is n_l x n_(l-1) as in QUANTITIES.md; `in-out`: the transpose,
+W_ij from unit i of layer l-1 to unit j of layer l), the bias convention
+(`separate` vectors, or a row of the in-out weight matrix acting on an input
+augmented with 1: `last` row or `first` row, the latter the lectures' node
+x_0 = 1), and aliases that answer files may use for canonical names.
+
+Built-in profiles follow the lecture notes in shared/seeds:
+    default        a(l), h(l), yhat, W(l), b(l), delta(l)      (QUANTITIES.md)
+    lecture        notes 002: a^(1), u, z, yhat, W^(1) k x d, separate b
+    hidden-output  notes 001: x -> hidden h (weights W) -> output d-hat (weights V), targets d
+    layered        notes 003: z^(l), h^(l), output o, biases as the last row of W^(l), z = W^T h
+    node           notes 004: node outputs x^k, net inputs theta^k, W_ij^k from node i to j, x_0 = 1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from .errors import SpecError
+
+KINDS = ("pre", "act", "weight", "bias", "delta")
+LAYOUTS = ("out-in", "in-out")
+BIAS_MODES = ("separate", "last", "first")
+SCALARS = ("x", "y", "yhat", "loss", "lr")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str = "default"
+    description: str = "the names of QUANTITIES.md"
+    x: str = "x"
+    y: str = "y"
+    yhat: str = r"\hat{y}"
+    loss: str = "L"
+    lr: str = r"\eta"
+    # Per-kind symbol templates; `{l}` is the layer number.
+    pre: str = "a^{{({l})}}"
+    act: str = "h^{{({l})}}"
+    weight: str = "W^{{({l})}}"
+    bias: str = "b^{{({l})}}"
+    delta: str = r"\delta^{{({l})}}"
+    # Overrides: {kind: {layer: symbol}}, layer a number or "out" for the output layer.
+    layers: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
+    layout: str = "out-in"
+    bias_mode: str = "separate"
+    # Answer-file aliases: {alias: canonical}, per iteration (`iter1.u` -> `iter1.h1`);
+    # `{L}` in a canonical name is the output layer's number.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def bind(self, depth: int) -> "Notation":
+        return Notation(self, depth)
+
+
+class Notation:
+    """A profile for a network of a given depth: symbols per layer."""
+
+    def __init__(self, profile: Profile, depth: int):
+        self.profile = profile
+        self.depth = depth
+        for name in SCALARS:
+            setattr(self, name, getattr(profile, name))
+
+    @property
+    def augmented(self) -> bool:
+        """Biases live in a row of the weight matrix (layered, node)."""
+        return self.profile.bias_mode != "separate"
+
+    @property
+    def transposed(self) -> bool:
+        """Displayed weights are the transpose of the canonical W(l)."""
+        return self.profile.layout == "in-out" or self.augmented
+
+    def sym(self, kind: str, l: int) -> str:
+        if kind == "act" and l == 0:
+            over = self.profile.layers.get("act", {})
+            return over.get(0, self.profile.x)
+        over = self.profile.layers.get(kind, {})
+        if l == self.depth and "out" in over:
+            return over["out"]
+        if l in over:
+            return over[l]
+        return getattr(self.profile, kind).format(l=l)
+
+    def param(self, name: str) -> str:
+        kind, l = name[0], int(name[1:])
+        return self.sym("weight" if kind == "W" else "bias", l)
+
+    def grad(self, name: str) -> str:
+        return rf"\frac{{\partial {self.loss}}}{{\partial {self.param(name)}}}"
+
+    def windex(self, out: str, inp: str) -> str:
+        """Subscript of one weight: unit `out` of layer l, input `inp` of layer l-1."""
+        return f"{inp}{out}" if self.transposed else f"{out}{inp}"
+
+    def aliases(self) -> dict[str, str]:
+        return {k: v.replace("{L}", str(self.depth)) for k, v in self.profile.aliases.items()}
+
+
+DEFAULT = Profile()
+
+BUILTIN: dict[str, Profile] = {
+    "default": DEFAULT,
+    "lecture": Profile(
+        name="lecture", description="notes 002: a^(1), u, z, yhat; W^(1) of shape k x d; separate biases",
+        layers={"act": {1: "u"}, "pre": {"out": "z"}},
+        aliases={"u": "h1", "z": "a{L}"},
+    ),
+    "hidden-output": Profile(
+        name="hidden-output", description="notes 001: hidden h = sigma(W x), output d-hat = sigma(V h), targets d",
+        y="d", yhat=r"\hat{d}", loss="f", lr=r"\alpha",
+        layers={"act": {1: "h"}, "weight": {1: "W", "out": "V"}, "bias": {1: "b", "out": "c"},
+                "pre": {1: "s", "out": "r"}, "delta": {1: r"\delta^{h}", "out": r"\delta^{o}"}},
+        aliases={"h": "h1", "dhat": "yhat", "V": "W{L}", "c": "b{L}"},
+    ),
+    "layered": Profile(
+        name="layered", description="notes 003: z^(l), h^(l), output o; biases as the last row of W^(l); z = W^T h",
+        yhat="o", loss="J", lr=r"\mu", pre="z^{{({l})}}",
+        layers={"act": {"out": "o"}},
+        layout="in-out", bias_mode="last",
+        aliases={"o": "yhat"},
+    ),
+    "node": Profile(
+        name="node", description="notes 004: node outputs x^k, net inputs theta^k, W_ij^k from node i to j, bias node x_0 = 1",
+        x="x^{0}", y="t", yhat="x^{{L}}", loss="E",
+        pre=r"\theta^{{{l}}}", act="x^{{{l}}}", weight="W^{{{l}}}", bias="b^{{{l}}}", delta=r"\delta^{{{l}}}",
+        layout="in-out", bias_mode="first",
+        aliases={"t": "y"},
+    ),
+}
+
+_SYMBOL = re.compile(r"^[^\n\r\x00-\x1f]{1,80}$")
+
+
+def profile_from_spec(value: Any, depth: int) -> Profile:
+    """`notation:` in a spec: a built-in name, or a mapping {base, symbols, layers, layout, bias, aliases}."""
+    if value is None:
+        return DEFAULT
+    if isinstance(value, str):
+        if value not in BUILTIN:
+            raise SpecError("notation", f"unknown profile {value!r}; built-in profiles: {', '.join(BUILTIN)}")
+        return _fix_output_symbol(BUILTIN[value], depth)
+    if not isinstance(value, dict):
+        raise SpecError("notation", "expected a profile name or a mapping {base, symbols, layers, layout, bias, aliases}")
+    allowed = ("name", "base", "symbols", "layers", "layout", "bias", "aliases")
+    for key in value:
+        if key not in allowed:
+            raise SpecError(f"notation.{key}", f"unknown field; known fields: {', '.join(allowed)}")
+    base_name = value.get("base", "default")
+    if base_name not in BUILTIN:
+        raise SpecError("notation.base", f"unknown profile {base_name!r}; built-in profiles: {', '.join(BUILTIN)}")
+    changes: dict[str, Any] = {"name": str(value.get("name", "inline"))}
+    symbols = value.get("symbols", {})
+    if not isinstance(symbols, dict):
+        raise SpecError("notation.symbols", "expected a mapping of symbol kinds to LaTeX")
+    for key, sym in symbols.items():
+        if key not in KINDS + SCALARS:
+            raise SpecError(f"notation.symbols.{key}", f"unknown symbol; known: {', '.join(KINDS + SCALARS)}")
+        _check_symbol(sym, f"notation.symbols.{key}")
+        if key in KINDS:
+            sym = sym.replace("{", "{{").replace("}", "}}").replace("{{l}}", "{l}")
+        changes[key] = sym
+    layers = value.get("layers", {})
+    if not isinstance(layers, dict):
+        raise SpecError("notation.layers", "expected {kind: {layer: symbol}}")
+    merged = {k: dict(v) for k, v in BUILTIN[base_name].layers.items()}
+    for kind, per_layer in layers.items():
+        if kind not in KINDS:
+            raise SpecError(f"notation.layers.{kind}", f"unknown symbol kind; known: {', '.join(KINDS)}")
+        if not isinstance(per_layer, dict):
+            raise SpecError(f"notation.layers.{kind}", "expected {layer: symbol}, layer a number or 'out'")
+        for layer, sym in per_layer.items():
+            if not (layer == "out" or (isinstance(layer, int) and 0 <= layer <= depth)):
+                raise SpecError(f"notation.layers.{kind}.{layer}", f"expected a layer 1..{depth} or 'out'")
+            _check_symbol(sym, f"notation.layers.{kind}.{layer}")
+            merged.setdefault(kind, {})[layer] = sym
+    changes["layers"] = merged
+    if "layout" in value:
+        if value["layout"] not in LAYOUTS:
+            raise SpecError("notation.layout", f"unknown value {value['layout']!r}; expected one of: {', '.join(LAYOUTS)}")
+        changes["layout"] = value["layout"]
+    if "bias" in value:
+        if value["bias"] not in BIAS_MODES:
+            raise SpecError("notation.bias", f"unknown value {value['bias']!r}; expected one of: {', '.join(BIAS_MODES)}")
+        changes["bias_mode"] = value["bias"]
+    if "aliases" in value:
+        aliases = value["aliases"]
+        if not isinstance(aliases, dict) or not all(
+            isinstance(k, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", k) and isinstance(v, str) for k, v in aliases.items()
+        ):
+            raise SpecError("notation.aliases", "expected {alias: canonical name}, e.g. {u: h1, z: a2}")
+        changes["aliases"] = {**BUILTIN[base_name].aliases, **aliases}
+    return _fix_output_symbol(replace(BUILTIN[base_name], **changes), depth)
+
+
+def _fix_output_symbol(profile: Profile, depth: int) -> Profile:
+    """Profiles whose yhat names the output layer (node: x^L) get L filled in."""
+    return replace(profile, yhat=profile.yhat.replace("{L}", str(depth)))
+
+
+def _check_symbol(sym: Any, where: str) -> None:
+    if not isinstance(sym, str) or not _SYMBOL.match(sym):
+        raise SpecError(where, "expected a LaTeX symbol (1 to 80 characters, one line)")
+    if sym.count("{") != sym.count("}"):
+        raise SpecError(where, f"unbalanced braces in {sym!r}")
