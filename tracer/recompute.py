@@ -12,8 +12,8 @@ bound). Three kinds:
 
 The formulas reuse tracer.functions; where a hand computation naturally starts
 from a different quantity than the engine does, the rule follows the hand:
-g'(a) is taken from h (sigmoid h(1-h), tanh 1-h^2), and the loss and dL/dyhat
-from yhat rather than from the pre-activation.
+g'(a) is taken from h (sigmoid h(1-h), tanh 1-h^2) as well as from a, and the
+loss and dL/dyhat from yhat rather than from the pre-activation (functions' `from_output` forms).
 """
 
 from __future__ import annotations
@@ -38,16 +38,6 @@ class Rule:
 
 
 # -- activations and losses seen from the quantities a student writes ----------------
-
-
-def _gprime_from_h(act: str, h):
-    if act == "sigmoid":
-        return h * (1.0 - h)
-    if act == "tanh":
-        return 1.0 - h * h
-    if act == "relu":
-        return (h > 0).astype(np.float64)
-    return np.ones_like(h, dtype=np.float64)
 
 
 def _dgprime_dh(act: str, h):
@@ -77,23 +67,14 @@ def _act_carry(act: str, a, e_a):
     return np.abs(F.ACTIVATIONS[act][1](a)) * e_a
 
 
-def _logit(yhat):
-    return np.log(yhat) - np.log1p(-yhat)
-
-
-def _data_loss(loss: str, y, yhat) -> float:
+def _data_loss(loss: str, y, yhat):
     """Per-example loss from yhat, as written by hand (-sum y log yhat ...)."""
-    if loss == "bce":
-        return float(-np.sum(np.where(y != 0, y * np.log(yhat), 0.0) + np.where(y != 1, (1.0 - y) * np.log1p(-yhat), 0.0)))
-    if loss == "ce":
-        return float(-np.sum(np.where(y != 0, y * np.log(yhat), 0.0)))
-    return F.loss_value(loss, "linear", y, yhat, None)
+    return F.loss_value(loss, "linear", y, yhat, None, from_output=True)
 
 
 def _dloss(loss: str, y, yhat):
-    """d loss / d yhat from yhat; bce goes through F.loss_grad with a = logit(yhat)."""
-    a = _logit(yhat) if loss == "bce" else None
-    return F.loss_grad(loss, "linear", y, yhat, a)
+    """d loss / d yhat from yhat (bce's 1 - yhat taken as written, not from a)."""
+    return F.loss_grad(loss, "linear", y, yhat, None, one_minus_yhat=1.0 - yhat)
 
 
 def _d2loss(loss: str, y, yhat):
@@ -180,7 +161,7 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
                 if act != "softmax":
                     rules[f"{e}gprime{l}"] = Rule(
                         FORMULA, (f"{e}h{l}", f"{e}a{l}"),
-                        (lambda h, a, act=act: _gprime_from_h(act, h), lambda h, a, d=F.ACTIVATIONS[act][1]: d(a)),
+                        (lambda h, a, act=act: F.gprime_from_output(act, h, a), lambda h, a, d=F.ACTIVATIONS[act][1]: d(a)),
                         lambda v, c, act=act: np.maximum(_dgprime_dh(act, v[0]) * c[0], _d2g(act, v[0]) * c[1]),
                     )
                 if l == L:
