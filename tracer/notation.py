@@ -207,3 +207,40 @@ def _check_symbol(sym: Any, where: str) -> None:
         raise SpecError(where, "expected a LaTeX symbol (1 to 80 characters, one line)")
     if sym.count("{") != sym.count("}"):
         raise SpecError(where, f"unbalanced braces in {sym!r}")
+
+
+_KEY = re.compile(r"^(?P<head>(?:iter\d+\.(?:ex\d+\.)?(?:new\.|grad\.)?)|final\.)(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+                  r"(?:\[(?P<i>\d+)(?:,(?P<j>\d+))?\])?$")
+
+
+def canonical_key(key: str, layers, profile: Profile) -> str:
+    """An answer-file key written in the profile's notation -> the canonical path.
+
+    Aliases become canonical names (`iter1.u` -> `iter1.h1` in `lecture`). Element
+    indices of weights follow the profile's displayed matrix: in an in-out layout
+    `W1[i,j]` is canonical `W1[j,i]`; with biases in a row, that row's elements are
+    the biases (`layered`: row n_(l-1) + 1; `node`: row 0, the bias node x_0 = 1).
+    Keys that need no change are returned as they are.
+    """
+    m = _KEY.match(key.replace(" ", ""))
+    if not m:
+        return key
+    depth = len(layers) - 1
+    nt = profile.bind(depth)
+    name = nt.aliases().get(m.group("name"), m.group("name"))
+    head, i, j = m.group("head"), m.group("i"), m.group("j")
+    if not (re.fullmatch(r"W\d+", name) and i is not None and j is not None and nt.transposed):
+        index = "" if i is None else f"[{i}]" if j is None else f"[{i},{j}]"
+        return f"{head}{name}{index}"
+    l = int(name[1:])
+    row, col = int(i), int(j)
+    if not 1 <= l <= depth:
+        return f"{head}{name}[{i},{j}]"
+    n_in = layers[l - 1]
+    if profile.bias_mode == "first":
+        if row == 0:
+            return f"{head}b{l}[{col}]"
+        return f"{head}W{l}[{col},{row}]"
+    if profile.bias_mode == "last" and row == n_in + 1:
+        return f"{head}b{l}[{col}]"
+    return f"{head}W{l}[{col},{row}]"
