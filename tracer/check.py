@@ -185,7 +185,7 @@ class Checker:
                 elements = _fit(value, shape)
             if elements is None:
                 if path in wrong_shape or path in given:
-                    raise AnswerError(f"{entry.key}: {path} is answered more than once")
+                    raise AnswerError(f"{path} is answered more than once (again by {entry.key})")
                 wrong_shape[path] = (entry.key, value)
                 continue
             slot = given.setdefault(path, {})
@@ -193,7 +193,7 @@ class Checker:
                 if number is None:
                     continue
                 if idx in slot:
-                    raise AnswerError(f"{entry.key}: {element_key(path, idx, shape)} is answered more than once (also by {slot[idx][1]})")
+                    raise AnswerError(f"{element_key(path, idx, shape)} is answered more than once (by {slot[idx][1]} and {entry.key})")
                 slot[idx] = (number, entry.key)
             if not slot:
                 del given[path]

@@ -8,9 +8,11 @@ Heavy modules (numpy, sympy, jinja2) are imported inside the handlers, so
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-FORMATS = ("latex", "markdown", "json")
+FORMATS = ("latex", "markdown", "json", "answers")  # answers: a blank answer file for `check`
+CHECK_FORMATS = ("text", "markdown", "json")
 
 
 def _positive_int(text: str) -> int:
@@ -33,6 +35,23 @@ def _decimals(text: str) -> int:
     return value
 
 
+def _nonneg_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
+def _sig_figs(text: str) -> int:
+    value = _positive_int(text)
+    if value > 15:
+        raise argparse.ArgumentTypeError(f"expected 1 to 15, got {value}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptrace",
@@ -49,11 +68,32 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("spec", nargs="?", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
-                        help="output format (default: markdown)")
+                        help="output format (default: markdown); answers: a blank answer file for "
+                             "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv)")
     render.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     render.add_argument("--iterations", type=_positive_int, metavar="N", help="override the spec's iterations")
     render.add_argument("--decimals", type=_decimals, metavar="D", help="override the spec's decimals (digits shown)")
     render.set_defaults(handler=_cmd_render)
+
+    check = sub.add_parser(
+        "check", help="check answer files against a problem spec",
+        description="Check students' answer files (YAML, JSON or CSV; see docs/answers.md) against a "
+                    "problem spec: a verdict per answered quantity (correct, follow-through, wrong, "
+                    "missing, unknown-key), the first error and the score. Exit status: 0 every "
+                    "answered quantity correct, 1 some not, 2 unusable input.",
+    )
+    check.add_argument("spec", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
+    check.add_argument("answers", nargs="+", metavar="ANSWERS", help="answer files, or folders of them")
+    tol = check.add_argument_group("tolerance (default: to the precision each number is written with, "
+                                   "at least the spec's decimals, plus carried rounding)")
+    tol.add_argument("--abs-tol", type=_nonneg_float, metavar="A", help="pass within A of the value")
+    tol.add_argument("--rel-tol", type=_nonneg_float, metavar="R", help="pass within R times the value's size")
+    tol.add_argument("--sig-figs", type=_sig_figs, metavar="N", help="judge every answer to N significant figures")
+    check.add_argument("--format", dest="fmt", choices=CHECK_FORMATS, default="text",
+                       help="report format (default: text)")
+    check.add_argument("--gradebook", metavar="FILE.csv",
+                       help="grade every file into a CSV gradebook, one row per file, instead of printing reports")
+    check.set_defaults(handler=_cmd_check)
 
     examples = sub.add_parser("examples", help="list the built-in examples",
                               description="List the built-in examples: name, then a short description.")
@@ -69,9 +109,54 @@ def _cmd_render(args) -> int:
     problem = load_problem(example_path(args.example) if args.example else args.spec)
     if args.iterations is not None or args.decimals is not None:
         problem = problem.with_overrides(iterations=args.iterations, decimals=args.decimals)
-    text = render_problem(problem, args.fmt)
+    if args.fmt == "answers":
+        from .answer_template import answer_template
+        from .check import Checker
+
+        suffix = (args.output or "").lower().rsplit(".", 1)[-1]
+        text = answer_template(Checker(problem), suffix if suffix in ("json", "csv") else "yaml")
+    else:
+        text = render_problem(problem, args.fmt)
     _write(text, args.output)
     return 0
+
+
+def _cmd_check(args) -> int:
+    from .check import Checker
+    from .checkreport import format_many, format_report
+    from .errors import TracerError
+    from .gradebook import answer_files, grade_one, write_gradebook
+    from .grading import Tolerance
+    from .spec import load_problem
+
+    if args.sig_figs is not None and (args.abs_tol is not None or args.rel_tol is not None):
+        raise TracerError("--sig-figs cannot be combined with --abs-tol or --rel-tol")
+    tolerance = None
+    if args.sig_figs is not None or args.abs_tol is not None or args.rel_tol is not None:
+        tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
+    checker = Checker(load_problem(args.spec), tolerance)
+    files = answer_files(args.answers, exclude=args.gradebook)
+    if not files:
+        raise TracerError("no answer files found in " + ", ".join(args.answers))
+    if args.gradebook:
+        batch = write_gradebook(checker, files, args.gradebook)
+        print(f"{batch.summary()}; gradebook: {args.gradebook}")
+        return batch.exit_code
+    if len(args.answers) == 1 and not os.path.isdir(args.answers[0]):
+        report = checker.check_file(files[0])
+        sys.stdout.write(format_report(report, args.fmt))
+        return report.exit_code
+    results, code = [], 0
+    for path in files:
+        row = grade_one(checker, path)
+        if row.report is None:
+            print(f"error: {path}: {row.status}", file=sys.stderr)
+            code = 2
+        else:
+            code = max(code, row.report.exit_code)
+        results.append((row.file, row.report or row.status.removeprefix("not gradable: ")))
+    sys.stdout.write(format_many(results, args.fmt))
+    return code
 
 
 def _cmd_examples(args) -> int:

@@ -1,0 +1,145 @@
+"""Batch grading: many answer files -> one gradebook CSV row each.
+
+A file that cannot be graded (malformed, oversized, hostile) gets its row with
+`not gradable: <reason>` and the batch goes on; rows are written and flushed
+one by one, so an interrupted run keeps every row it finished. Cells that a
+spreadsheet would read as a formula (starting with = + - @, tab or CR) get a
+leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, TextIO
+
+from .answers import read_answers
+from .check import Checker, Report
+from .errors import TracerError
+
+COLUMNS = ("file", "student", "points", "max", "first_error", "status")
+PROGRESS_MIN = 20  # show a progress bar on a terminal from this many files
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Row:
+    file: str
+    status: str  # "graded" or "not gradable: <reason>"
+    student: str = ""
+    points: float | None = None
+    max_points: float | None = None
+    first_error: str = ""
+    report: Report | None = None
+
+    @property
+    def graded(self) -> bool:
+        return self.report is not None
+
+    def cells(self) -> list[str]:
+        num = lambda x: "" if x is None else (str(int(x)) if x == int(x) else f"{x:.6g}")  # noqa: E731
+        return [inert(c) for c in (self.file, self.student, num(self.points), num(self.max_points), self.first_error, self.status)]
+
+
+def inert(cell: str) -> str:
+    """A CSV cell a spreadsheet will not evaluate."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def answer_files(paths: Iterable[str | Path], exclude: str | Path | None = None) -> list[Path]:
+    """Files named, plus every file under each folder named (sorted, hidden names skipped)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):  # does not follow symlinked folders
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                out += [Path(root, f) for f in sorted(files) if not f.startswith(".")]
+        else:
+            out.append(p)
+    if exclude is not None and Path(exclude).exists():
+        out = [p for p in out if not _same(p, exclude)]
+    return out
+
+
+def _same(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def grade_one(checker: Checker, path: str | Path) -> Row:
+    """One file's row; never raises for anything the file contains."""
+    name = str(path)
+    try:
+        report = checker.check_sheet(read_answers(path), source=name)
+    except TracerError as err:
+        return Row(name, f"not gradable: {err}")
+    except Exception as err:  # noqa: BLE001 - a bug must not cost the other students their rows
+        return Row(name, f"not gradable: internal error ({type(err).__name__}); please report it")
+    return Row(name, "graded", report.student or "", report.points, report.max_points,
+               report.first_error or "", report)
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr."""
+
+    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None):
+        self.total, self.stream = total, stream or sys.stderr
+        if enabled is None:
+            enabled = total >= PROGRESS_MIN and getattr(self.stream, "isatty", lambda: False)()
+        self.enabled = enabled
+        self._last = 0.0
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or (done < self.total and now - self._last < 0.1):
+            return
+        self._last = now
+        width = 30
+        filled = width * done // max(self.total, 1)
+        self.stream.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}")
+        if done >= self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+@dataclass
+class Batch:
+    rows: list[Row]
+
+    @property
+    def exit_code(self) -> int:
+        """2 if a file was not gradable, else 1 if an answer was not correct, else 0."""
+        if any(not r.graded for r in self.rows):
+            return 2
+        return max((r.report.exit_code for r in self.rows), default=0)
+
+    def summary(self) -> str:
+        graded = sum(r.graded for r in self.rows)
+        return f"graded {graded} of {len(self.rows)} files; {len(self.rows) - graded} not gradable"
+
+
+def write_gradebook(checker: Checker, files: list[Path], out: str | Path,
+                    progress: bool | None = None, stream: TextIO | None = None) -> Batch:
+    """Grade `files` into the CSV `out` (columns COLUMNS), one row per file, in order."""
+    bar = Progress(len(files), stream, progress)
+    rows: list[Row] = []
+    try:
+        fh = open(out, "w", newline="", encoding="utf-8")
+    except OSError as err:
+        raise TracerError(f"{out}: cannot write: {err.strerror or err}") from None
+    with fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for n, path in enumerate(files, start=1):
+            row = grade_one(checker, path)
+            rows.append(row)
+            writer.writerow(row.cells())
+            fh.flush()
+            bar.update(n)
+    return Batch(rows)
