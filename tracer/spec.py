@@ -28,7 +28,7 @@ _PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
-    "l2", "frozen", "ask", "grading", "arithmetic", "notation",
+    "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize",
 )
 ARITHMETIC = ("float", "exact", "by-hand")
 INIT_KEYS = ("seed", "low", "high", "decimals")
@@ -68,6 +68,7 @@ class Problem:
     notation: Profile = DEFAULT_PROFILE  # how the handout writes symbols and weights (tracer.notation)
     ask: tuple[str, ...] = ()  # paths or glob patterns a homework asks for (see check)
     grading: Mapping[str, Any] = field(default_factory=dict)  # validated by the checker
+    randomize: Any = None  # the raw `randomize:` section; validated by tracer.randomize
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -302,7 +303,8 @@ def problem_from_dict(spec: Any) -> Problem:
         params={k: _readonly(v) for k, v in params.items()}, data=data,
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
-        description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading, source=spec,
+        description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
+        randomize=spec.get("randomize"), source=spec,
     )
 
 
