@@ -121,7 +121,8 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
     acts = [F.activations(ops)[a] for a in problem.activations]
     out_act = problem.activations[-1]
     loss_name = problem.loss
-    l2 = problem.l2
+    # spec numbers in the problem's arithmetic: exact reads 0.1 as 1/10, not as the double
+    l2, learning_rate = ar.scalar(problem.l2), ar.scalar(problem.learning_rate)
 
     def put(path, value, store=rec):
         """Record a value (rounded, in by-hand arithmetic) and return what is used further."""
@@ -205,7 +206,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     put(f"{p}grad.{name}", g)
             for name in names:
                 if name not in problem.frozen:
-                    params[name] = put(f"{p}new.{name}", params[name] - problem.learning_rate * rec[f"{p}grad.{name}"])
+                    params[name] = put(f"{p}new.{name}", params[name] - learning_rate * rec[f"{p}grad.{name}"])
                 else:
                     rec[f"{p}new.{name}"] = params[name].copy()
         for name in names:

@@ -143,7 +143,7 @@ def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_y
     if loss == "sse":
         return yhat - y
     if loss == "mae":
-        return np.sign(yhat - y) / n
+        return np.sign(yhat - y) * _one(y) / n  # np.sign of exact numbers gives ints: keep y's type
     raise ValueError(loss)
 
 
