@@ -88,8 +88,9 @@ def grade_one(checker: Checker, path: str | Path) -> Row:
 class Progress:
     """A one-line progress bar on a terminal's stderr."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None):
-        self.total, self.stream = total, stream or sys.stderr
+    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None,
+                 label: str = "grading"):
+        self.total, self.stream, self.label = total, stream or sys.stderr, label
         if enabled is None:
             enabled = total >= PROGRESS_MIN and getattr(self.stream, "isatty", lambda: False)()
         self.enabled = enabled
@@ -102,7 +103,7 @@ class Progress:
         self._last = now
         width = 30
         filled = width * done // max(self.total, 1)
-        self.stream.write(f"\rgrading [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}")
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}")
         if done >= self.total:
             self.stream.write("\n")
         self.stream.flush()
