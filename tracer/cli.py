@@ -73,6 +73,11 @@ def _build_parser() -> argparse.ArgumentParser:
     render.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     render.add_argument("--iterations", type=_positive_int, metavar="N", help="override the spec's iterations")
     render.add_argument("--decimals", type=_decimals, metavar="D", help="override the spec's decimals (digits shown)")
+    render.add_argument("--arithmetic", choices=("float", "exact", "by-hand"),
+                        help="float64 (default), exact (50 digits, every shown digit certified), or by-hand "
+                             "(every intermediate rounded to `decimals` before use)")
+    render.add_argument("--notation", metavar="PROFILE",
+                        help="notation profile: default, lecture, hidden-output, layered or node (overrides the spec's)")
     render.set_defaults(handler=_cmd_render)
 
     check = sub.add_parser(
@@ -107,8 +112,9 @@ def _cmd_render(args) -> int:
     from .spec import load_problem
 
     problem = load_problem(example_path(args.example) if args.example else args.spec)
-    if args.iterations is not None or args.decimals is not None:
-        problem = problem.with_overrides(iterations=args.iterations, decimals=args.decimals)
+    overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation")}
+    if any(v is not None for v in overrides.values()):
+        problem = problem.with_overrides(**overrides)
     if args.fmt == "answers":
         from .answer_template import answer_template
         from .check import Checker
