@@ -242,3 +242,20 @@ def test_every_example_renders_to_latex_and_markdown(path, fmt):
     title = yaml.safe_load(path.read_text(encoding="utf-8"))["title"]
     first_word = title.split()[0]
     assert first_word in result.stdout
+
+
+def test_arithmetic_and_notation_flags_override_the_spec():
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "json", "--arithmetic", "by-hand")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["spec"]["arithmetic"] == "by-hand"
+    assert doc["values"]["iter1.yhat"] == [0.8933] and doc["values"]["iter1.loss"] == 0.1128
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "markdown", "--notation", "lecture")
+    assert result.returncode == 0 and r"u = \sigma(a^{(1)})" in result.stdout
+
+
+def test_unknown_notation_flag_is_one_line_exit_2():
+    result = bptrace("render", "--example", "lecture-2-2-1", "--notation", "nodes")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: notation: unknown profile 'nodes'; built-in profiles: default, lecture, hidden-output, layered, node"]
