@@ -1,0 +1,150 @@
+"""Moodle XML: one numerical question per asked element, with the checker's tolerance.
+
+    quiz_xml(title, [(category, variant_questions(problem, trace, view)), ...])
+
+Import in Moodle under Question bank > Import > Moodle XML. Every problem (a
+variant) gets its own category `$course$/top/<title>/<id>`, so a quiz can draw
+one variant's questions per student. A question's text is the problem (as HTML
+with \\( \\) math for Moodle's MathJax filter) and the quantity asked; its answer
+is the float64 value at full precision, and its tolerance the one `bptrace check`
+allows an answer written to the spec's `decimals`: 10^-decimals * max(1/2, B),
+with B the carried-rounding bound (or the spec's grading abs_tol/rel_tol/sig_figs).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import numpy as np
+
+from .check import Checker, element_key
+from .recompute import rounding_bounds
+from .spec import Problem
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    text: str  # HTML
+    value: float
+    tolerance: float
+    points: float
+
+
+def tolerance_text(x: float) -> str:
+    """`x` rounded up to two significant digits (float noise below 1e-6 of it aside)."""
+    if x <= 0:
+        return "0"
+    e = math.floor(math.log10(x)) - 1
+    digits = math.ceil(x / 10.0 ** e - 1e-6)
+    return f"{digits * 10.0 ** e:.{max(0, -e)}f}"
+
+
+def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Question]:
+    """A question per asked element (every element of the `ask:` list, or the variants' default)."""
+    from .variants import default_ask, step_symbols
+
+    if not problem.ask:
+        problem = _with_ask(problem, default_ask(problem, trace.values))
+    checker = Checker(problem, trace=trace)
+    policy, values = checker.policy, checker.values
+    last = max(checker.position[p] for p in policy.asked)
+    bounds = rounding_bounds(checker.trace, checker.rules, checker.order[: last + 1])
+    statement = statement_html(view)
+    symbols = step_symbols(view)
+    questions = []
+    for path, elements in policy.asked.items():
+        arr = np.asarray(values[path], dtype=float)
+        points = policy.points_for(path) / arr.size
+        for idx in np.ndindex(arr.shape):
+            if elements is not None and idx not in elements:
+                continue
+            key = element_key(path, idx, arr.shape)
+            value = float(arr[idx])
+            tol = policy.tolerance.allowed(policy.floor, value, float(np.asarray(bounds[path])[idx]), policy.floor)
+            sym = symbols.get(path, "")
+            what = (rf"\({_html(sym)}\) " if sym else "") + f"(<code>{_html(key)}</code>)"
+            if sym and key != path:
+                what += f", element {', '.join(str(i + 1) for i in idx)}"
+            text = (statement + f"<p>Compute {what}. Give it to {problem.decimals} decimal places.</p>")
+            name = f"{label} {key}".strip()
+            questions.append(Question(name, text, value, tol, points))
+    return questions
+
+
+def problem_quiz(problem: Problem) -> str:
+    """`bptrace render --to moodle`: the quiz of one (not randomized) problem."""
+    from .engine import run
+    from .view import build_view
+
+    trace = run(problem, arithmetic="float")
+    return quiz_xml(problem.title, [("", variant_questions(problem, trace, build_view(trace)))])
+
+
+def _with_ask(problem: Problem, ask: list[str]) -> Problem:
+    from .spec import problem_from_dict
+
+    return problem_from_dict({**problem.source, "ask": ask})
+
+
+def _html(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def statement_html(view) -> str:
+    """The problem as HTML: title, setup, initial parameters, data. Math stays TeX inside \\( \\)."""
+    m = lambda tex: rf"\({_html(tex)}\)" if tex else ""  # noqa: E731
+    parts = [f"<p><b>{_html(view.title)}</b></p>"]
+    if view.description:
+        parts.append(f"<p>{_html(view.description)}</p>")
+    parts.append("<ul>" + "".join(f"<li><b>{_html(label)}</b>: {_html(text)}</li>" for label, text in view.setup) + "</ul>")
+    params = ", ".join(m(step.tex) for row in view.initial for step in row)
+    parts.append(f"<p>Initial parameters: {params}</p>")
+    head = "".join(f"<th>{m(h)}</th>" for h in view.data_head)
+    rows = "".join("<tr>" + "".join(f"<td>{m(c)}</td>" for c in row) + "</tr>" for row in view.data_rows)
+    parts.append(f"<p>Training data:</p><table border=\"1\"><tr>{head}</tr>{rows}</table>")
+    return "".join(parts)
+
+
+def quiz_xml(title: str, groups: list[tuple[str, list[Question]]]) -> str:
+    """The Moodle XML document: per group, a category question (`title/group`, or `title` for "")
+    and its numerical questions."""
+    quiz = ET.Element("quiz")
+    for category, questions in groups:
+        cat = ET.SubElement(quiz, "question", type="category")
+        path = "/".join(_category_part(p) for p in (title, category) if p)
+        _text(ET.SubElement(cat, "category"), f"$course$/top/{path}")
+        for q in questions:
+            el = ET.SubElement(quiz, "question", type="numerical")
+            _text(ET.SubElement(el, "name"), q.name)
+            _text(ET.SubElement(el, "questiontext", format="html"), q.text)
+            _text(ET.SubElement(el, "generalfeedback", format="html"), "")
+            ET.SubElement(el, "defaultgrade").text = _number(q.points)
+            ET.SubElement(el, "penalty").text = "0.3333333"
+            ET.SubElement(el, "hidden").text = "0"
+            answer = ET.SubElement(el, "answer", fraction="100", format="moodle_auto_format")
+            _text(answer, repr(float(f"{q.value:.15g}") + 0.0))  # 15 digits: -0.3, not -0.29999999999999993
+            ET.SubElement(answer, "tolerance").text = tolerance_text(q.tolerance)
+            _text(ET.SubElement(answer, "feedback", format="html"), "")
+            ET.SubElement(el, "unitgradingtype").text = "0"
+            ET.SubElement(el, "unitpenalty").text = "0.1000000"
+            ET.SubElement(el, "showunits").text = "3"
+            ET.SubElement(el, "unitsleft").text = "0"
+    ET.indent(quiz, space=" ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+def _text(parent: ET.Element, text: str) -> None:
+    ET.SubElement(parent, "text").text = text
+
+
+def _number(x: float) -> str:
+    return f"{x:.7g}"
+
+
+def _category_part(text: str) -> str:
+    """Moodle splits category paths at '/': keep one level."""
+    return " ".join(text.replace("/", "-").split())

@@ -1,0 +1,381 @@
+"""Homework variants: a problem of its own for every student, drawn from the spec's `randomize:`.
+
+    gen = Generator(load_problem("hw.yaml"), seed=7)
+    gen.variant("s123")                                  # a Variant: problem, float trace, attempt
+    write_variants(gen, ["s1", "s2"], "markdown", "out/", student_ids=True)
+
+A variant's draw depends only on (seed, id): attempt k of id uses
+`default_rng(SeedSequence([seed, *sha256(id)[:16] as 4 words, k]))`, and the first
+attempt that meets the constraints is the variant. In a batch, an attempt that
+repeats an earlier variant's numbers is also rejected; that (rare) redraw depends
+on the ids before it, so `Lookup` replays the batch order (the roster, or v001,
+v002, ...) to find the same variant again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from .answers import AnswerError, AnswerSheet, Number, read_answers
+from .check import Checker, element_key
+from .engine import Trace, run
+from .errors import TracerError
+from .grading import asked_elements, notation_aliases
+from .randomize import Plan, describe, draw, plan_for, unmet_before_run, unmet_in_trace
+from .spec import Problem, load_problem, problem_from_dict
+
+ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+NUMBERED = re.compile(r"v(\d{3,})")
+VARIANT_KEY = "variant"
+SHEET_FORMATS = {"latex": ".tex", "markdown": ".md"}
+# Iteration 1's forward and backward quantities: what a variant asks when the spec has no `ask:`.
+_DEFAULT_ASK = re.compile(r"iter1\.(?:ex\d+\.)?(?:a\d+|h\d+|yhat|loss|delta\d+)|iter1\.grad\.[Wb]\d+")
+
+
+def check_id(vid: str, where: str = "variant id") -> str:
+    if not isinstance(vid, str) or not ID_RULE.fullmatch(vid):
+        raise TracerError(f"{where}: {vid!r} is not usable as a variant id (letters, digits, '.', '_', '-'; "
+                          "up to 64, starting with a letter or digit)")
+    return vid
+
+
+def numbered_ids(count: int) -> list[str]:
+    """v001, v002, ... (v1000 and on past 999)."""
+    return [f"v{k:03d}" for k in range(1, count + 1)]
+
+
+def default_ask(problem: Problem, values: dict) -> list[str]:
+    """Iteration 1's a, h (but h(L), which is yhat), yhat, loss, delta and gradient, in computation order."""
+    last = f"h{problem.depth}"
+    return [p for p in values if _DEFAULT_ASK.fullmatch(p) and p.rsplit(".", 1)[-1] != last]
+
+
+def _rng(seed: int, vid: str, attempt: int) -> np.random.Generator:
+    digest = hashlib.sha256(vid.encode("utf-8")).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.default_rng(np.random.SeedSequence([seed, *words, attempt]))
+
+
+def _fingerprint(problem: Problem) -> tuple:
+    parts = [problem.params[n].ravel() for n in problem.param_names()]
+    parts += [np.concatenate([e.x, e.y]) for e in problem.data]
+    return tuple(np.round(np.concatenate(parts), 12).tolist())
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    problem: Problem
+    trace: Trace  # float64: the constraints were checked on it, and keys and checks use it
+    attempt: int  # the draw that was used (0 = the first)
+    redrawn: bool = False  # a draw was rejected for repeating an earlier variant of the batch
+
+
+class Generator:
+    """Draws the variants of one spec with one seed."""
+
+    def __init__(self, base: Problem, seed: int):
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise TracerError(f"--seed: expected a whole number >= 0, got {seed!r}")
+        self.base, self.seed = base, seed
+        self.plan: Plan = plan_for(base)
+        values = run(base, arithmetic="float").values
+        self.ask = list(base.ask) or default_ask(base, values)
+        asked_elements(self.ask, values, notation_aliases(base))  # a bad ask: fails once, naming ask[i]
+
+    def variant(self, vid: str, taken=frozenset()) -> Variant:
+        """The first draw for `vid` that meets every constraint and is not in `taken` (fingerprints)."""
+        failures: Counter = Counter()
+        for attempt in range(self.plan.attempts):
+            spec = draw(self.plan, self.base, _rng(self.seed, vid, attempt))
+            spec["title"] = f"{self.base.title} (variant {vid})"
+            spec["ask"] = list(self.ask)
+            problem = problem_from_dict(spec)
+            reason = unmet_before_run(self.plan, problem)
+            if reason is None and _fingerprint(problem) in taken:
+                reason = "duplicate"
+            trace = None
+            if reason is None:
+                trace = run(problem, arithmetic="float")
+                reason = unmet_in_trace(self.plan, problem, trace.values)
+            if reason is None:
+                return Variant(vid, problem, trace, attempt, redrawn=failures["duplicate"] > 0)
+            failures[reason] += 1
+        raise TracerError(self._give_up(vid, failures))
+
+    def _give_up(self, vid: str, failures: Counter) -> str:
+        n = self.plan.attempts
+        reason, count = failures.most_common(1)[0]
+        text = (f"variant {vid}: no draw met the constraints in {n} attempts (randomize.attempts); "
+                f"unmet most often: {describe(self.plan, self.base, reason)}, in {count} of {n} draws")
+        space = self.plan.space(self.base)
+        if space < 10 ** 6:
+            text += f"; the grids allow only {space} distinct draws"
+        return text + "; widen the grids or relax the constraints"
+
+    def generate(self, ids: list[str], progress=None):
+        """Variants for `ids`, yielded in order; none repeats an earlier one's numbers."""
+        check_ids(ids)
+        taken: set = set()
+        for n, vid in enumerate(ids, start=1):
+            v = self.variant(vid, taken)
+            taken.add(_fingerprint(v.problem))
+            yield v
+            if progress is not None:
+                progress.update(n)
+
+
+def check_ids(ids: list[str]) -> None:
+    seen = set()
+    for vid in ids:
+        check_id(vid)
+        if vid in seen:
+            raise TracerError(f"variant id {vid!r} appears twice")
+        seen.add(vid)
+
+
+def problem_for(source, seed: int, variant_id: str, before: list[str] = ()) -> Problem:
+    """The problem of `variant_id` (a spec path, mapping or Problem with `randomize:`);
+    `before`: the ids drawn before it in its batch, in order (needed only after a duplicate redraw)."""
+    base = source if isinstance(source, Problem) else load_problem(source)
+    return Lookup(Generator(base, seed), list(before) + [variant_id]).variant(variant_id).problem
+
+
+# -- finding a submission's variant again -----------------------------------------------
+
+
+class Lookup:
+    """Variants by id, drawn as the batch drew them: in `order` (a roster), else v001, v002, ... for
+    numbered ids, else on their own."""
+
+    def __init__(self, generator: Generator, order: list[str] | None = None):
+        self.gen = generator
+        self.order = order
+        self.position = {vid: n for n, vid in enumerate(order)} if order else {}
+        self._batch: list[Variant] = []
+        self._taken: set = set()
+        self._alone: dict[str, Variant] = {}
+
+    def variant(self, vid: str) -> Variant:
+        if self.order is not None:
+            if vid not in self.position:
+                raise AnswerError(f"{vid!r} is not on the roster")
+            return self._replay(self.order, self.position[vid])
+        m = NUMBERED.fullmatch(vid)
+        if m and int(m.group(1)) >= 1 and vid == f"v{int(m.group(1)):03d}":
+            k = int(m.group(1))
+            return self._replay(numbered_ids(k), k - 1)
+        if vid not in self._alone:
+            self._alone[vid] = self.gen.variant(check_id(vid))
+        return self._alone[vid]
+
+    def _replay(self, ids: list[str], index: int) -> Variant:
+        while len(self._batch) <= index:
+            v = self.gen.variant(ids[len(self._batch)], self._taken)
+            self._taken.add(_fingerprint(v.problem))
+            self._batch.append(v)
+        return self._batch[index]
+
+
+def submission_id(sheet: AnswerSheet) -> tuple[str | None, AnswerSheet]:
+    """(variant id, the sheet without its `variant` entry): `variant:` if given, else the student id."""
+    vid, entries = None, []
+    for entry in sheet.entries:
+        if entry.key == VARIANT_KEY:
+            raw = entry.raw.text if isinstance(entry.raw, Number) else entry.raw
+            if raw is not None and not isinstance(raw, str):
+                raise AnswerError(f"{VARIANT_KEY}: expected a variant id, got {type(raw).__name__}")
+            vid = raw.strip() if raw else None
+        else:
+            entries.append(entry)
+    return vid or sheet.student, AnswerSheet(sheet.student, tuple(entries))
+
+
+class VariantChecker:
+    """Grades each answer sheet against its own variant (a drop-in for Checker in `check`)."""
+
+    def __init__(self, base: Problem, seed: int, roster: list[str] | None = None, tolerance=None):
+        self.lookup = Lookup(Generator(base, seed), roster)
+        self.problem = base
+        self.tolerance = tolerance
+        self._checkers: dict[str, Checker] = {}
+
+    def checker_for(self, vid: str) -> Checker:
+        if vid not in self._checkers:
+            v = self.lookup.variant(vid)
+            self._checkers[vid] = Checker(v.problem, self.tolerance, trace=v.trace)
+        return self._checkers[vid]
+
+    def check_sheet(self, sheet: AnswerSheet, source: str = ""):
+        vid, sheet = submission_id(sheet)
+        if vid is None:
+            raise AnswerError("no student or variant id: with --seed, the variant is found from it")
+        try:
+            checker = self.checker_for(vid)
+        except TracerError as err:
+            raise AnswerError(f"{vid}: {err}") from None
+        return checker.check_sheet(sheet, source)
+
+    def check_file(self, path):
+        try:
+            sheet = read_answers(path)
+        except AnswerError as err:
+            raise AnswerError(f"{path}: {err}") from None
+        return self.check_sheet(sheet, source=str(path))
+
+
+# -- what a variant hands out --------------------------------------------------------------
+
+
+def key_entries(problem: Problem, values: dict) -> dict:
+    """{answer key: full-precision value} of the asked quantities, in computation order."""
+    out = {}
+    for path, elements in asked_elements(problem.ask, values, notation_aliases(problem)).items():
+        arr = np.asarray(values[path], dtype=float)
+        if elements is None:
+            out[path] = float(arr.reshape(-1)[0]) if arr.size == 1 else (arr + 0.0).tolist()
+        else:
+            for idx in np.ndindex(arr.shape):
+                if idx in elements:
+                    out[element_key(path, idx, arr.shape)] = float(arr[idx]) + 0.0
+    return out
+
+
+def answer_key(variant: Variant, student: bool = False) -> str:
+    """The answer file `check` reads: the id(s), then every asked quantity at full precision."""
+    doc = {"student": variant.id} if student else {}
+    doc[VARIANT_KEY] = variant.id
+    doc.update(key_entries(variant.problem, variant.trace.values))
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+
+
+def step_symbols(view) -> dict:
+    """path -> the symbol a handout writes for it: the first step that computes it (yhat: its own)."""
+    found = {}
+    for it in view.iterations:
+        for sec in [*it.examples, *([it.aggregate] if it.aggregate else []), it.update]:
+            for step in sec.steps:
+                if step.path and step.path not in found:
+                    found[step.path] = step.lhs
+    last = f".h{view.notation.depth}"
+    for path in [p for p in found if p.endswith(last)]:
+        found[path[: -len(last)] + ".yhat"] = view.notation.yhat
+    return found
+
+
+class _Sheet:
+    """A View plus what a problem sheet adds; everything else is the View's."""
+
+    def __init__(self, view, asked: list[dict], ask_note: str):
+        self._view, self.asked, self.ask_note = view, asked, ask_note
+
+    def __getattr__(self, name):
+        return getattr(self._view, name)
+
+
+def sheet_view(view, variant: Variant, student: bool):
+    symbols = step_symbols(view)
+    asked = [{"tex": symbols.get(key.split("[")[0], ""), "key": key}
+             for key in key_entries(variant.problem, variant.trace.values)]
+    who = f"student: {variant.id}" if student else f"variant: {variant.id}"
+    note = (f"Work to {variant.problem.decimals} decimal places. In your answer file write {who} "
+            "and one entry per quantity below, named as shown (a vector as a list, a matrix as a list of rows).")
+    return _Sheet(view, asked, note)
+
+
+@dataclass
+class Written:
+    variants: list[Variant]
+    files: list[str]
+
+    @property
+    def redrawn(self) -> list[str]:
+        return [v.id for v in self.variants if v.redrawn]
+
+
+class _Pages:
+    def __init__(self, pages: list[str]):
+        self.pages = pages
+
+
+def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path, *,
+                   student_ids: bool = False, progress=None) -> Written:
+    """Per variant: a problem sheet, a solution and an answer key (LaTeX or Markdown; for latex also
+    problems.tex and solutions.tex with a page per variant), or for 'moodle' one quiz.xml; and a
+    manifest variants.json. Returns the variants and the files written, in order."""
+    if fmt not in (*SHEET_FORMATS, "moodle"):
+        raise TracerError(f"unknown variants format {fmt!r}; expected latex, markdown or moodle")
+    check_ids(ids)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise TracerError(f"{out_dir}: cannot create: {err.strerror or err}") from None
+    files: list[str] = []
+
+    def put(name: str, text: str) -> None:
+        try:
+            (out / name).write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise TracerError(f"{out / name}: cannot write: {err.strerror or err}") from None
+        files.append(name)
+
+    from .view import build_view
+
+    variants = []
+    if fmt == "moodle":
+        from .moodle import quiz_xml, variant_questions
+
+        groups = []
+        for v in gen.generate(ids, progress):
+            variants.append(v)
+            put(f"{v.id}.key.json", answer_key(v, student_ids))
+            groups.append((v.id, variant_questions(v.problem, v.trace, build_view(v.trace))))
+        put("quiz.xml", quiz_xml(gen.base.title, groups))
+    else:
+        from .render import make_environment
+
+        env = make_environment(fmt)
+        ext = SHEET_FORMATS[fmt]
+        template = lambda name: _template(env, name)  # noqa: E731
+        problem_pages, solution_pages = [], []
+        for v in gen.generate(ids, progress):
+            variants.append(v)
+            trace = v.trace if v.problem.arithmetic == "float" else run(v.problem)
+            view = build_view(trace)
+            sheet = sheet_view(view, v, student_ids)
+            put(f"{v.id}.problem{ext}", template(f"problem{ext}.j2").render(view=sheet))
+            put(f"{v.id}.solution{ext}", template(f"handout{ext}.j2").render(view=view))
+            put(f"{v.id}.key.json", answer_key(v, student_ids))
+            if fmt == "latex":
+                problem_pages.append(template("problem-page.tex.j2").render(view=sheet))
+                solution_pages.append(template("solution-page.tex.j2").render(view=view))
+        if fmt == "latex":
+            put("problems.tex", template("variants.tex.j2").render(view=_Pages(problem_pages)))
+            put("solutions.tex", template("variants.tex.j2").render(view=_Pages(solution_pages)))
+    manifest = {
+        "title": gen.base.title, "seed": gen.seed, "format": fmt, "ids": "roster" if student_ids else "numbered",
+        "variants": [{"id": v.id, "attempt": v.attempt, "redrawn_for_duplicate": v.redrawn} for v in variants],
+    }
+    put("variants.json", json.dumps(manifest, indent=1) + "\n")
+    return Written(variants, files)
+
+
+def _template(env, name: str):
+    import jinja2
+
+    from .errors import TemplateNotFound
+
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateNotFound as err:
+        places = ", ".join(env.globals["search_path"])
+        raise TemplateNotFound(f"template {err.name!r} not found (searched: {places})") from None
+
