@@ -11,7 +11,8 @@ import argparse
 import os
 import sys
 
-FORMATS = ("latex", "markdown", "json", "answers")  # answers: a blank answer file for `check`
+FORMATS = ("latex", "markdown", "json", "answers", "moodle")  # answers: a blank answer file for `check`
+VARIANT_FORMATS = ("latex", "markdown", "moodle")
 CHECK_FORMATS = ("text", "markdown", "json")
 
 
@@ -52,6 +53,16 @@ def _sig_figs(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptrace",
@@ -69,7 +80,8 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
                         help="output format (default: markdown); answers: a blank answer file for "
-                             "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv)")
+                             "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML "
+                             "numerical questions for the asked quantities")
     render.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     render.add_argument("--iterations", type=_positive_int, metavar="N", help="override the spec's iterations")
     render.add_argument("--decimals", type=_decimals, metavar="D", help="override the spec's decimals (digits shown)")
@@ -98,7 +110,28 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="report format (default: text)")
     check.add_argument("--gradebook", metavar="FILE.csv",
                        help="grade every file into a CSV gradebook, one row per file, instead of printing reports")
+    variant = check.add_argument_group("variants (a spec with randomize:; see `bptrace variants`)")
+    variant.add_argument("--seed", type=_seed, metavar="S",
+                         help="grade each file against its own variant, found from its `variant:` or student id")
+    variant.add_argument("--roster", metavar="FILE.csv", help="the roster the variants were drawn for (with --seed)")
     check.set_defaults(handler=_cmd_check)
+
+    variants = sub.add_parser(
+        "variants", help="draw a variant of a randomized spec per student, with solutions and answer keys",
+        description="Draw homework variants from a spec's randomize: section. Per variant: a problem sheet, "
+                    "a solution handout and an answer key (the JSON `bptrace check` reads); for latex also "
+                    "problems.tex and solutions.tex with a page per variant; for moodle one quiz.xml. "
+                    "A variant depends only on the seed and its id.",
+    )
+    variants.add_argument("spec", metavar="SPEC", help="problem spec file with a randomize: section")
+    who = variants.add_mutually_exclusive_group(required=True)
+    who.add_argument("--count", type=_positive_int, metavar="N", help="N variants, named v001, v002, ...")
+    who.add_argument("--roster", metavar="FILE.csv", help="one variant per student id of the roster (CSV)")
+    variants.add_argument("--seed", type=_seed, required=True, metavar="S", help="the seed (a whole number >= 0)")
+    variants.add_argument("--to", dest="fmt", choices=VARIANT_FORMATS, default="markdown",
+                          help="format of the sheets (default: markdown); moodle: one Moodle XML quiz")
+    variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
+    variants.set_defaults(handler=_cmd_variants)
 
     examples = sub.add_parser("examples", help="list the built-in examples",
                               description="List the built-in examples: name, then a short description.")
@@ -121,6 +154,10 @@ def _cmd_render(args) -> int:
 
         suffix = (args.output or "").lower().rsplit(".", 1)[-1]
         text = answer_template(Checker(problem), suffix if suffix in ("json", "csv") else "yaml")
+    elif args.fmt == "moodle":
+        from .moodle import problem_quiz
+
+        text = problem_quiz(problem)
     else:
         text = render_problem(problem, args.fmt)
     _write(text, args.output)
@@ -140,7 +177,16 @@ def _cmd_check(args) -> int:
     tolerance = None
     if args.sig_figs is not None or args.abs_tol is not None or args.rel_tol is not None:
         tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
-    checker = Checker(load_problem(args.spec), tolerance)
+    if args.roster is not None and args.seed is None:
+        raise TracerError("--roster needs --seed: the variants are drawn from the seed")
+    if args.seed is not None:
+        from .roster import read_roster
+        from .variants import VariantChecker
+
+        roster = read_roster(args.roster) if args.roster else None
+        checker = VariantChecker(load_problem(args.spec), args.seed, roster, tolerance)
+    else:
+        checker = Checker(load_problem(args.spec), tolerance)
     files = answer_files(args.answers, exclude=args.gradebook)
     if not files:
         raise TracerError("no answer files found in " + ", ".join(args.answers))
@@ -163,6 +209,23 @@ def _cmd_check(args) -> int:
         results.append((row.file, row.report or row.status.removeprefix("not gradable: ")))
     sys.stdout.write(format_many(results, args.fmt))
     return code
+
+
+def _cmd_variants(args) -> int:
+    from .gradebook import Progress
+    from .roster import read_roster
+    from .spec import load_problem
+    from .variants import Generator, numbered_ids, write_variants
+
+    generator = Generator(load_problem(args.spec), args.seed)
+    ids = read_roster(args.roster) if args.roster else numbered_ids(args.count)
+    written = write_variants(generator, ids, args.fmt, args.output, student_ids=args.roster is not None,
+                             progress=Progress(len(ids), label="variants"))
+    for vid in written.redrawn:
+        print(f"note: {vid}'s first acceptable draw repeated an earlier variant and was redrawn; "
+              "`check --seed` finds it again with the same roster (or numbering)", file=sys.stderr)
+    print(f"wrote {len(written.variants)} variants ({len(written.files)} files) to {args.output}")
+    return 0
 
 
 def _cmd_examples(args) -> int:
