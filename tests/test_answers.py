@@ -241,3 +241,22 @@ def test_fuzz_plausible_sheets_always_grade(doc):
     report = _grade(yaml.safe_dump(doc), "yaml")
     if doc and "student" not in doc and "student_id" not in doc:
         assert report is not None
+
+
+@FUZZ
+@given(st.one_of(_doc, _value), st.booleans())
+def test_fuzz_libyaml_fast_path_reads_what_the_python_loader_reads(doc, flow):
+    """Well-behaved YAML goes through libyaml's parser; it must agree with the pure-Python loader."""
+    from tracer import answers
+
+    if answers.CParser is None:
+        pytest.skip("PyYAML without libyaml")
+    text = yaml.safe_dump(doc, allow_unicode=True, default_flow_style=flow)
+    results = []
+    for loader in (answers._FastLoader, answers._AnswerLoader):
+        try:
+            results.append(("ok", yaml.load(text, Loader=loader)))  # noqa: S506 - SafeConstructor based
+        except Exception as err:  # noqa: BLE001 - compare outcomes, not messages
+            results.append(("error", type(err).__name__))
+    if results[0][0] == "ok":
+        assert results[0] == results[1]

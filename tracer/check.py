@@ -16,6 +16,7 @@ to q, recompute.Rule.formulas) earns follow-through. `iter{t}.W{l}` is a copy of
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -106,7 +107,7 @@ def _round(x: float) -> float:
 
 def element_key(path: str, index: tuple, shape: tuple) -> str:
     """`iter1.W1[2,1]`; a one-element quantity is its bare path."""
-    if int(np.prod(shape)) == 1:
+    if math.prod(shape) == 1:
         return path
     return f"{path}[{','.join(str(i + 1) for i in index)}]"
 
@@ -128,6 +129,7 @@ class Checker:
         self.aliases = dict(notation_aliases(problem) if aliases is None else aliases)
         self.policy: Policy = policy_for(problem, self.values, tolerance, self.aliases)
         self._bounds: dict[str, np.ndarray] = {}
+        self._element_cache: dict[str, list] = {}
 
     # -- entry points -----------------------------------------------------------------
 
@@ -233,8 +235,9 @@ class Checker:
     def _items(self, path, answers: dict, wrong_shape, asked, cands, bound) -> list[Item]:
         """The items of one quantity. `asked`: None (all asked, or no ask:), or the asked indices."""
         true = np.asarray(self.values[path], dtype=np.float64)
-        share = self.policy.points_for(path) / true.size
-        weight = {idx: share if asked is None or idx in asked else 0.0 for idx in np.ndindex(true.shape)}
+        elements = self._elements(path)
+        share = self.policy.points_for(path) / len(elements)
+        weight = {idx: share if asked is None or idx in asked else 0.0 for idx, _, _ in elements}
         places = self.problem.decimals + 2
         if wrong_shape is not None:
             key, value = wrong_shape
@@ -242,24 +245,32 @@ class Checker:
             return [Item(path, WRONG, got=_nested(value, lambda n: n.value), expected=true.tolist(),
                          got_text=str(_nested(value, lambda n: n.text)).replace("'", ""),
                          max_points=sum(weight.values()), note=note, places=places)]
+        routes_of = None if cands is None else [np.reshape(c, -1).tolist() for c in cands]
+        bounds = np.reshape(bound, -1).tolist()
         items = []
-        for idx in np.ndindex(true.shape):
-            key = element_key(path, idx, true.shape)
-            expected = float(true[idx])
+        for k, (idx, key, expected) in enumerate(elements):
             if idx not in answers:
                 if self.policy.asked and (asked is None or idx in asked):
                     items.append(Item(key, MISSING, expected=expected, max_points=weight[idx], places=places))
                 continue
             number, written_as = answers[idx]
-            routes = None if cands is None else [float(c[idx]) for c in cands]
-            status, recomputed = self._verdict(number, expected, routes, float(bound[idx]))
+            routes = None if routes_of is None else [r[k] for r in routes_of]
+            status, recomputed = self._verdict(number, expected, routes, bounds[k])
             credit = {CORRECT: 1.0, FOLLOW: self.policy.follow_through}.get(status, 0.0)
             note = f"answered as {written_as}" if written_as.split("[")[0] not in (path, key) else ""
             items.append(Item(key, status, got=number.value, expected=expected,
-                              recomputed=recomputed if np.isfinite(recomputed) else None,
+                              recomputed=recomputed if math.isfinite(recomputed) else None,
                               got_text=number.text, points=credit * weight[idx], max_points=weight[idx],
                               note=note, places=min(12, max(places, _decimals_of(number) + 2))))
         return items
+
+    def _elements(self, path: str) -> list[tuple]:
+        """(index, key, true value) of each element, row-major; cached: the same for every sheet."""
+        if path not in self._element_cache:
+            true = np.asarray(self.values[path], dtype=np.float64)
+            self._element_cache[path] = [(idx, element_key(path, idx, true.shape), float(true[idx]))
+                                         for idx in np.ndindex(true.shape)]
+        return self._element_cache[path]
 
     def _verdict(self, number: Number, expected: float, routes: list[float] | None, bound: float):
         """(status, recomputed value). `routes`: the formula's values from the student's world,
@@ -267,7 +278,7 @@ class Checker:
         tol, floor = self.policy.tolerance, self.policy.floor
 
         def passes(reference: float) -> bool:  # an infinite value (saturation) is never matched
-            return bool(np.isfinite(reference)) and abs(number.value - reference) <= tol.allowed(number.place, reference, bound, floor)
+            return math.isfinite(reference) and abs(number.value - reference) <= tol.allowed(number.place, reference, bound, floor)
 
         if passes(expected):
             return CORRECT, expected if routes is None else routes[0]
@@ -277,24 +288,29 @@ class Checker:
         return WRONG, expected if routes is None else routes[0]
 
 
+def _unravel(k: int, shape: tuple) -> tuple:
+    """The k-th element's index (row-major), for the shapes quantities have: (), (n,), (r, c)."""
+    if not shape:
+        return ()
+    return (k,) if len(shape) == 1 else (k // shape[1], k % shape[1])
+
+
 def _fit(value, shape: tuple) -> dict | None:
     """{element index: Number or None} if `value` has the quantity's shape, else None."""
-    size = int(np.prod(shape)) if shape else 1
+    size = math.prod(shape)
     if not isinstance(value, list):
-        return {tuple(np.unravel_index(0, shape)) if shape else (): value} if size == 1 else None
+        return {_unravel(0, shape): value} if size == 1 else None
     if value and all(isinstance(row, list) for row in value):
         if len(shape) == 2 and len(value) == shape[0] and all(len(r) == shape[1] for r in value):
             return {(i, j): v for i, row in enumerate(value) for j, v in enumerate(row)}
         if size == 1 and len(value) == 1 and len(value[0]) == 1:
-            return {tuple(np.unravel_index(0, shape)) if shape else (): value[0][0]}
+            return {_unravel(0, shape): value[0][0]}
         return None
     if any(isinstance(v, list) for v in value) or len(value) != size:
         return None
     if len(shape) == 2 and 1 not in shape:
         return None  # a flat list for a full matrix is ambiguous
-    if not shape:
-        return {(): value[0]}
-    return {tuple(np.unravel_index(k, shape)): v for k, v in enumerate(value)}
+    return {_unravel(k, shape): v for k, v in enumerate(value)}
 
 
 def _nested(value, f):
@@ -313,7 +329,7 @@ def _value_shape(value) -> str:
 
 
 def _shape_words(shape) -> str:
-    size = int(np.prod(shape)) if shape else 1
+    size = math.prod(shape)
     if size == 1:
         return "one number"
     return f"a {shape_text(shape)} matrix (a list of rows)" if len(shape) == 2 else f"a list of {size} numbers"
