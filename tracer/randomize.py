@@ -130,6 +130,8 @@ def plan_for(problem: Problem) -> Plan:
     _known(grids_raw, tuple(DEFAULT_GRIDS), "randomize.grids")
     defaults = {kind: _grid_fields(grids_raw.get(kind, {}), DEFAULT_GRIDS[kind], f"randomize.grids.{kind}")
                 for kind in DEFAULT_GRIDS}
+    for kind in grids_raw:  # a bad default grid is named where it is written
+        _grid(defaults[kind], False, f"randomize.grids.{kind}")
 
     names = problem.param_names()
     params = {name: None for name in names}
@@ -327,12 +329,12 @@ def _labels(rng: np.random.Generator, n: int, n_out: int, one_hot: bool, balance
 def describe(plan: Plan, problem: Problem, name: str) -> str:
     """A constraint's field path and what it asks, for error messages."""
     c = plan.constraints
-    text = {
-        "max_preactivation": f"|a| <= {c.max_preactivation:g} in every sigmoid, tanh and softmax layer",
-        "min_gradient": f"every gradient element at least {c.min_gradient:g} x 10^-{problem.decimals} in size",
-        "balanced_labels": "drawn labels balanced",
-        "distinct_examples": "no two examples with the same x",
-    }.get(name)
+    if name == "max_preactivation":
+        text = f"|a| <= {c.max_preactivation:g} in every sigmoid, tanh and softmax layer"
+    elif name == "min_gradient":
+        text = f"every gradient element at least {c.min_gradient:g} x 10^-{problem.decimals} in size"
+    else:
+        text = {"balanced_labels": "drawn labels balanced", "distinct_examples": "no two examples with the same x"}.get(name)
     if text:
         return f"randomize.constraints.{name} ({text})"
     return {"finite": "every value finite", "duplicate": "different from every earlier variant"}.get(name, name)

@@ -337,7 +337,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
         for v in gen.generate(ids, progress):
             variants.append(v)
             put(f"{v.id}.key.json", answer_key(v, student_ids))
-            groups.append((v.id, variant_questions(v.problem, v.trace, build_view(v.trace))))
+            groups.append((v.id, variant_questions(v.problem, v.trace, build_view(v.trace), label=v.id)))
         put("quiz.xml", quiz_xml(gen.base.title, groups))
     else:
         from .render import make_environment
