@@ -115,6 +115,7 @@ HOSTILE = [
     ("json 1e999", "json", '{"a": 1e999}', "too large"),
     ("deep yaml", "yaml", "a: " + "[" * 40 + "]" * 40, "nested deeper than"),
     ("deep json", "json", '{"a": ' + "[" * 5000 + "]" * 5000 + "}", "nested deeper than"),
+    ("deep block sequence", "yaml", "a:\n  " + "- " * 120_000 + "1\n", "nested deeper than"),  # crashed libyaml's composer
     ("deep mapping", "yaml", "".join(f"{'  ' * i}k{i}:\n" for i in range(30)) + "  " * 30 + "x: 1\n", "nested deeper than"),
     ("control char key", "yaml", '"iter1.a1\\x1b[2J": 1\n', "contains control characters"),
     ("bidi key", "json", '{"iter1.a1\\u202e": 1}', "contains control characters"),
