@@ -245,6 +245,8 @@ def test_duplicates_are_redrawn_and_their_variants_found_again():
     variants = list(gen.generate(numbered_ids(4)))
     xs = [tuple(v.problem.data[0].x) for v in variants]
     assert sorted(xs) == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    redrawn = [v for v in variants if v.redrawn]
+    assert redrawn and all(v.attempt > 0 for v in redrawn)  # 4 ids in a space of 4: some first draws collide
     lookup = Lookup(generator(TINY))
     for v in reversed(variants):  # in any order: numbered ids replay v001, v002, ...
         assert tuple(lookup.variant(v.id).problem.data[0].x) == tuple(v.problem.data[0].x)

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -99,12 +99,12 @@ class Generator:
             spec["ask"] = list(self.ask)
             problem = problem_from_dict(spec)
             reason = unmet_before_run(self.plan, problem)
-            if reason is None and _fingerprint(problem) in taken:
-                reason = "duplicate"
             trace = None
             if reason is None:
                 trace = run(problem, arithmetic="float")
                 reason = unmet_in_trace(self.plan, problem, trace.values)
+            if reason is None and _fingerprint(problem) in taken:  # last: so `redrawn` means it mattered
+                reason = "duplicate"
             if reason is None:
                 return Variant(vid, problem, trace, attempt, redrawn=failures["duplicate"] > 0)
             failures[reason] += 1
