@@ -33,6 +33,7 @@ from .spec import Problem
 CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN = "correct", "follow-through", "wrong", "missing", "unknown-key"
 VERDICTS = (CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN)
 NOT_CORRECT = (FOLLOW, WRONG, UNKNOWN)  # an answered item with one of these makes the exit status 1
+MAX_SUGGESTIONS = 50
 
 
 @dataclass
@@ -170,7 +171,8 @@ class Checker:
         wrong_shape: dict[str, tuple] = {}
         unknown: list[Item] = []
         for entry in sheet.entries:
-            resolved = resolve_key(entry.key, self.values, self.aliases)
+            # did-you-mean costs a fuzzy match per key: enough for typos, not for a file of junk keys
+            resolved = resolve_key(entry.key, self.values, self.aliases, suggest=len(unknown) < MAX_SUGGESTIONS)
             if isinstance(resolved, str):
                 got = entry.raw.value if isinstance(entry.raw, Number) else None
                 got_text = entry.raw.text if isinstance(entry.raw, Number) else ""

@@ -91,19 +91,26 @@ class Policy:
 # -- answer keys ---------------------------------------------------------------------
 
 
-def resolve_key(key: str, values: Mapping[str, np.ndarray], aliases: Mapping[str, str]):
-    """`key` -> (canonical path, element index or None), or a str saying why it names nothing.
+def resolve_key(key: str, values: Mapping[str, np.ndarray], aliases: Mapping[str, str], suggest: bool = True):
+    """`key` -> (canonical path, element index or None), or a str saying why it names nothing
+    (with a did-you-mean unless `suggest` is false).
 
     Indices are 1-based in the key, 0-based in the result. A one-element quantity
     takes [1]; a one-row or one-column matrix also takes a single index.
     """
+    if not suggest:
+        values_for_suggest: Mapping = {}
+        aliases_for_suggest: Mapping = {}
+    else:
+        values_for_suggest, aliases_for_suggest = values, aliases
     try:
         base, idx = split_element(key.replace(" ", ""))
     except KeyError:
-        return "not a quantity path" + _suggest(key.split("[")[0], values, aliases)
+        return "not a quantity path" + _suggest(key.split("[")[0], values_for_suggest, aliases_for_suggest)
     path = aliases.get(base, base)
     if path not in values:
-        return "no such quantity" + _suggest(base, values, aliases, key[len(base):] if key.startswith(base) else "")
+        return "no such quantity" + _suggest(base, values_for_suggest, aliases_for_suggest,
+                                             key[len(base):] if key.startswith(base) else "")
     if idx is None:
         return path, None
     shape = np.shape(values[path])
