@@ -32,6 +32,7 @@ import numpy as np
 
 from .errors import SpecError
 from .spec import Problem
+from .spec import _describe, _name_of  # one wording for values in every spec error
 
 KEYS = ("params", "data", "grids", "nonzero", "constraints", "attempts")
 CONSTRAINT_KEYS = ("max_preactivation", "min_gradient", "balanced_labels", "distinct_examples")
@@ -145,7 +146,7 @@ def plan_for(problem: Problem) -> Plan:
         chosen = {}
         for i, name in enumerate(p_raw):
             if name not in names:
-                raise SpecError(f"{where}[{i}]", f"unknown parameter {_describe(name)}; parameters are {', '.join(names)}")
+                raise SpecError(f"{where}[{i}]", f"unknown parameter {_name_of(name)}; parameters are {', '.join(names)}")
             chosen[name] = True
     elif isinstance(p_raw, dict):
         for name in p_raw:
@@ -166,7 +167,7 @@ def plan_for(problem: Problem) -> Plan:
     elif isinstance(d_raw, list):
         for i, kind in enumerate(d_raw):
             if kind not in ("x", "y"):
-                raise SpecError(f"{where}[{i}]", f"expected x or y, got {_describe(kind)}")
+                raise SpecError(f"{where}[{i}]", f"expected x or y, got {_name_of(kind)}")
         d_raw = {kind: True for kind in d_raw}
     elif isinstance(d_raw, dict):
         _known(d_raw, ("x", "y"), where)
@@ -271,19 +272,6 @@ def _number(value: Any, where: str) -> float:
         raise SpecError(where, f"expected a number, got {_describe(value)}")
     return float(value)
 
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, str):
-        return repr(value) if len(value) < 40 else "text"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)
 
 
 # -- drawing -------------------------------------------------------------------------

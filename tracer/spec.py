@@ -169,9 +169,14 @@ def _matrix(value: Any, rows: int, cols: int, where: str, layers: list[int]) -> 
     return np.array([[_number(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(value)])
 
 
+def _name_of(value: Any) -> str:
+    """A value that should have been a name: quoted if it is text, else described."""
+    return repr(value) if isinstance(value, str) else _describe(value)
+
+
 def _choice(value: Any, options: tuple[str, ...], where: str) -> str:
     if not isinstance(value, str) or value not in options:
-        got = repr(value) if isinstance(value, str) else _describe(value)
+        got = _name_of(value)
         raise SpecError(where, f"unknown value {got}; expected one of: {', '.join(options)}")
     return value
 
@@ -278,7 +283,7 @@ def problem_from_dict(spec: Any) -> Problem:
     names = list(params)
     for i, name in enumerate(frozen_raw):
         if name not in names:
-            got = repr(name) if isinstance(name, str) else _describe(name)
+            got = _name_of(name)
             raise SpecError(f"frozen[{i}]", f"unknown parameter {got}; parameters are {', '.join(names)}")
     frozen = tuple(n for n in names if n in frozen_raw)  # in parameter order
 
