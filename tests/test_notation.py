@@ -136,3 +136,30 @@ def test_bad_notation(notation, message):
 )
 def test_canonical_key(profile, key, canonical):
     assert canonical_key(key, (2, 2, 1), BUILTIN[profile]) == canonical
+
+
+def _check(problem, answers: dict):
+    import json
+
+    from tracer.answers import parse_answers
+    from tracer.check import Checker
+
+    sheet = parse_answers(json.dumps(answers), "json")
+    return {item.key: item.status for item in Checker(problem).check_sheet(sheet).items}
+
+
+def test_checker_accepts_a_profiles_aliases():
+    t = run(_problem())
+    v = t.values
+    answers = {"iter1.u": [round(float(x), 4) for x in v["iter1.h1"]], "iter1.z": round(float(v["iter1.a2"][0]), 4)}
+    assert set(_check(_problem(notation="lecture"), answers).values()) == {"correct"}
+    assert set(_check(_problem(), answers).values()) == {"unknown-key"}  # not in the default profile
+
+
+def test_checker_reads_weights_in_the_profiles_layout():
+    v = run(_problem()).values
+    node = {"iter1.W1[0,2]": float(v["iter1.b1"][1]), "iter1.W1[1,2]": float(v["iter1.W1"][1, 0]),
+            "iter1.new.W2[2,1]": round(float(v["iter1.new.W2"][0, 1]), 4)}
+    assert set(_check(_problem(notation="node"), node).values()) == {"correct"}
+    layered = {"iter1.W1[3,1]": float(v["iter1.b1"][0]), "iter1.grad.W1[2,1]": round(float(v["iter1.grad.W1"][0, 1]), 4)}
+    assert set(_check(_problem(notation="layered"), layered).values()) == {"correct"}

@@ -25,7 +25,7 @@ import numpy as np
 
 from .answers import AnswerError, AnswerSheet, Number, numbers, read_answers
 from .engine import Trace, run
-from .grading import Policy, Tolerance, notation_aliases, policy_for, resolve_key, shape_text
+from .grading import KeyMap, Policy, Tolerance, notation_aliases, policy_for, resolve_key, shape_text
 from .numfmt import plain
 from .recompute import COPY, GIVEN, build_rules, rounding_bounds
 from .spec import Problem
@@ -127,7 +127,7 @@ class Checker:
         self.order = list(self.values)
         self.position = {p: n for n, p in enumerate(self.order)}
         self.rules = build_rules(self.trace)
-        self.aliases = dict(notation_aliases(problem) if aliases is None else aliases)
+        self.aliases = notation_aliases(problem, self.values) if aliases is None else KeyMap(aliases)
         self.policy: Policy = policy_for(problem, self.values, tolerance, self.aliases)
         self._bounds: dict[str, np.ndarray] = {}
         self._element_cache: dict[str, list] = {}

@@ -31,13 +31,43 @@ GRADING_KEYS = ("points", "follow_through", "abs_tol", "rel_tol", "sig_figs")
 _SLACK = 1e-12  # float noise: 0.8934 - 0.89335 is not exactly 0.00005
 
 
-def notation_aliases(problem) -> dict[str, str]:
-    """alias path -> canonical path, from the spec's notation profile (none yet: empty).
+class KeyMap(dict):
+    """alias path -> canonical path, plus `remap(key)` for what a mapping cannot say:
+    element indices read in the profile's weight layout (see notation.canonical_key)."""
 
-    Every answer key and `ask:` entry is resolved through this mapping, so a profile
-    that accepts `iter1.u` for `iter1.h1` only has to fill it in.
+    def __init__(self, pairs=(), remap=None):
+        super().__init__(pairs)
+        self.remap = remap or (lambda key: key)
+
+
+def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) -> KeyMap:
+    """The answer keys the spec's notation profile accepts besides the canonical paths.
+
+    Every answer key and `ask:` entry is resolved through this: the mapping lists
+    alias paths (`iter1.u` -> `iter1.h1` in `lecture`; listed for the paths of
+    `values` when given, else for the iterations of the problem), and `remap`
+    turns a key written in the profile's layout (`node`: `iter1.W1[0,2]`, the
+    bias node) into the canonical one.
     """
-    return {}
+    from .notation import canonical_key
+
+    profile = problem.notation
+    depth = len(problem.layers) - 1
+    names = profile.bind(depth).aliases()  # alias name -> canonical name
+    if values is None:
+        heads = [f"iter{t}." for t in range(1, problem.iterations + 1)] + ["final."]
+        paths = [h + n for h in heads for n in names.values()]
+    else:
+        paths = list(values)
+    pairs = {}
+    for path in paths:
+        head, _, name = path.rpartition(".")
+        for alias, canonical in names.items():
+            if canonical == name:
+                pairs[f"{head}.{alias}"] = path
+    transposing = profile.layout == "in-out" or profile.bias_mode != "separate"
+    remap = (lambda key: canonical_key(key, problem.layers, profile)) if (names or transposing) else None
+    return KeyMap(pairs, remap)
 
 
 @dataclass(frozen=True)
@@ -98,6 +128,7 @@ def resolve_key(key: str, values: Mapping[str, np.ndarray], aliases: Mapping[str
     Indices are 1-based in the key, 0-based in the result. A one-element quantity
     takes [1]; a one-row or one-column matrix also takes a single index.
     """
+    key = getattr(aliases, "remap", lambda k: k)(key)
     if not suggest:
         values_for_suggest: Mapping = {}
         aliases_for_suggest: Mapping = {}
