@@ -822,3 +822,12 @@ def test_lecture_example_against_a_hand_computation():
     assert v["iter1.grad.b1"].tolist() == pytest.approx(delta1, rel=1e-12)
     assert v["iter1.new.W2"].ravel().tolist() == pytest.approx([0.7 - 0.5 * delta2 * u[0], 0.8 - 0.5 * delta2 * u[1]], rel=1e-12)
     assert v["iter1.new.b1"].tolist() == pytest.approx([0.3 - 0.5 * delta1[0], 0.6 - 0.5 * delta1[1]], rel=1e-12)
+
+
+def test_recorded_values_are_read_only():
+    """yhat and h{L} (likewise grad.b{l} and delta{l}) may be one array: none can be edited in place."""
+    t = run(load_problem(EXAMPLES / "lecture-2-2-1.yaml"))
+    for path, value in t.values.items():
+        if isinstance(value, np.ndarray):
+            with pytest.raises(ValueError):
+                value[...] = 0

@@ -211,4 +211,10 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     rec[f"{p}new.{name}"] = params[name].copy()
         for name in names:
             rec[f"final.{name}"] = params[name].copy()
+    # Some paths share one array (yhat is h{L}, grad.b{l} is delta{l}): freeze them all,
+    # so no consumer can change one quantity by editing another in place.
+    for store in (rec, trace.aux):
+        for value in store.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
     return trace
