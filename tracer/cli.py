@@ -16,24 +16,27 @@ VARIANT_FORMATS = ("latex", "markdown", "moodle")
 CHECK_FORMATS = ("text", "markdown", "json")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+def _whole(low: int, high: int | None = None):
+    """An argparse type: a whole number in [low, high] (no upper bound if high is None)."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if high is None and value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, got {value}")
+        if high is not None and not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low} to {high}, got {value}")
+        return value
+
+    return convert
 
 
-def _decimals(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= value <= 12:
-        raise argparse.ArgumentTypeError(f"expected 0 to 12, got {value}")
-    return value
+_positive_int = _whole(1)
+_decimals = _whole(0, 12)
+_sig_figs = _whole(1, 15)
+_seed = _whole(0)
 
 
 def _nonneg_float(text: str) -> float:
@@ -43,23 +46,6 @@ def _nonneg_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
-    return value
-
-
-def _sig_figs(text: str) -> int:
-    value = _positive_int(text)
-    if value > 15:
-        raise argparse.ArgumentTypeError(f"expected 1 to 15, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
     return value
 
 
