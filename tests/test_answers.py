@@ -261,3 +261,19 @@ def test_fuzz_libyaml_fast_path_reads_what_the_python_loader_reads(doc, flow):
             results.append(("error", type(err).__name__))
     if results[0][0] == "ok":
         assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("fmt,text", [
+    ("yaml", "student: s1\nvariant: v007\niter1.yhat: 0.8933\n"),
+    ("json", '{"student": "s1", "variant": "v007", "iter1.yhat": 0.8933}'),
+    ("csv", "student,s1\nvariant,v007\niter1.yhat,0.8933\n"),
+])
+def test_variant_is_metadata_like_student(fmt, text):
+    sheet = parse_answers(text, fmt)
+    assert (sheet.student, sheet.variant) == ("s1", "v007")
+    assert [e.key for e in sheet.entries] == ["iter1.yhat"]
+
+
+def test_variant_id_is_checked_like_a_student_id():
+    with pytest.raises(AnswerError, match="variant: .* contains control characters"):
+        parse_answers('{"variant": "v\\u0007x"}', "json")

@@ -38,6 +38,8 @@ MAX_KEY = 200
 MAX_NUMBER = 60  # characters in one number
 MAX_ID = 64
 STUDENT_KEYS = ("student", "student_id")
+VARIANT_KEY = "variant"  # which homework variant a sheet answers (see tracer.variants)
+META_KEYS = (*STUDENT_KEYS, VARIANT_KEY)  # metadata, never quantities
 NUMBER_RULE = "a decimal (0.8934, -2, .5), scientific (1.2e-3) or a fraction of whole numbers (3/7)"
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -68,6 +70,7 @@ class Entry:
 class AnswerSheet:
     student: str | None
     entries: tuple[Entry, ...]
+    variant: str | None = None
 
 
 def show(text: Any, limit: int = 40) -> str:
@@ -298,7 +301,7 @@ def _from_csv(text: str):
         if key in doc:
             raise AnswerError(f"row {n}: duplicate key {show(key)}")
         value = cells[1] if len(cells) > 1 else ""
-        doc[key] = value if key in STUDENT_KEYS else _cell_value(value, f"row {n} ({show(key)})")
+        doc[key] = value if key in META_KEYS else _cell_value(value, f"row {n} ({show(key)})")
     return doc
 
 
@@ -371,14 +374,15 @@ def sheet_from_document(doc: Any) -> AnswerSheet:
             if student is not None:
                 raise AnswerError("give the student id once (student or student_id)")
             student = _student_id(doc[key], key)
+    variant = _student_id(doc[VARIANT_KEY], VARIANT_KEY) if VARIANT_KEY in doc else None
     entries: list[Entry] = []
-    _flatten({k: v for k, v in doc.items() if k not in STUDENT_KEYS}, "", entries, 0)
+    _flatten({k: v for k, v in doc.items() if k not in META_KEYS}, "", entries, 0)
     seen = set()
     for entry in entries:
         if entry.key in seen:
             raise AnswerError(f"duplicate key {show(entry.key)}")
         seen.add(entry.key)
-    return AnswerSheet(student, tuple(entries))
+    return AnswerSheet(student, tuple(entries), variant)
 
 
 def _flatten(mapping: dict, prefix: str, out: list, depth: int) -> None:

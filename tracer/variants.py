@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answers import AnswerError, AnswerSheet, Number, read_answers
+from .answers import VARIANT_KEY, AnswerError, AnswerSheet, read_answers
 from .check import Checker, element_key
 from .engine import Trace, run
 from .errors import TracerError
@@ -33,7 +33,6 @@ from .spec import Problem, load_problem, problem_from_dict
 
 ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBERED = re.compile(r"v(\d{3,})")
-VARIANT_KEY = "variant"
 SHEET_FORMATS = {"latex": ".tex", "markdown": ".md"}
 # Iteration 1's forward and backward quantities: what a variant asks when the spec has no `ask:`.
 _DEFAULT_ASK = re.compile(r"iter1\.(?:ex\d+\.)?(?:a\d+|h\d+|yhat|loss|delta\d+)|iter1\.grad\.[Wb]\d+")
@@ -185,17 +184,8 @@ class Lookup:
 
 
 def submission_id(sheet: AnswerSheet) -> tuple[str | None, AnswerSheet]:
-    """(variant id, the sheet without its `variant` entry): `variant:` if given, else the student id."""
-    vid, entries = None, []
-    for entry in sheet.entries:
-        if entry.key == VARIANT_KEY:
-            raw = entry.raw.text if isinstance(entry.raw, Number) else entry.raw
-            if raw is not None and not isinstance(raw, str):
-                raise AnswerError(f"{VARIANT_KEY}: expected a variant id, got {type(raw).__name__}")
-            vid = raw.strip() if raw else None
-        else:
-            entries.append(entry)
-    return vid or sheet.student, AnswerSheet(sheet.student, tuple(entries))
+    """(variant id, sheet): the sheet's `variant:` if given, else its student id."""
+    return sheet.variant or sheet.student, sheet
 
 
 class VariantChecker:
