@@ -32,17 +32,18 @@ CLI_REPEATS = 7
 ENGINE_REPEATS = 5
 ENGINE_ITERATIONS = 10_000
 
-SPEC_2_2_1 = {  # examples/lecture-2-2-1.yaml, with more iterations
-    "title": "bench 2-2-1",
-    "layers": [2, 2, 1],
-    "activation": "sigmoid",
-    "loss": "bce",
-    "params": {"W1": [[0.1, 0.4], [0.2, 0.5]], "b1": [0.3, 0.6], "W2": [[0.7, 0.8]], "b2": [0.9]},
-    "data": [{"x": [1.0, 2.0], "y": [1]}],
-    "learning_rate": 0.5,
-    "iterations": ENGINE_ITERATIONS,
-    "mode": "sgd",
-}
+
+def lecture_spec() -> dict:
+    """examples/lecture-2-2-1.yaml, with ENGINE_ITERATIONS iterations."""
+    import yaml
+
+    with open(REPO / "examples" / "lecture-2-2-1.yaml", encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)
+    spec["iterations"] = ENGINE_ITERATIONS
+    return spec
+
+
+SPEC_2_2_1 = lecture_spec()
 
 
 class Unavailable(Exception):
