@@ -65,9 +65,10 @@ def _sheet(values_by_iter: list[dict]) -> dict:
 
 
 def _from(params, iterations):
-    from tracer.engine import run
-    from tracer.spec import load_problem
     import yaml
+
+    from tracer.engine import run
+    from tracer.problem.spec import load_problem
 
     spec = yaml.safe_load(SPEC.read_text())
     spec.update(params=params, iterations=1)
@@ -168,10 +169,10 @@ def med(xs):
 
 
 def main() -> int:
-    from tracer.check import Checker
     from tracer.engine import run
-    from tracer.gradebook import answer_files, write_gradebook
-    from tracer.spec import load_problem
+    from tracer.grade.check import Checker
+    from tracer.grade.gradebook import answer_files, write_gradebook
+    from tracer.problem.spec import load_problem
 
     cmd, env, how = locate_cli()
     work = Path(tempfile.mkdtemp(prefix="bench_check_"))

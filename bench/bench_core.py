@@ -179,7 +179,7 @@ def engine_row():
     try:
         import tracer
         from tracer.engine import run
-        from tracer.spec import load_problem
+        from tracer.problem.spec import load_problem
     except Exception as err:  # noqa: BLE001 - report any import failure as the row's reason
         raise Unavailable(f"cannot import the engine: {type(err).__name__}: {err}") from None
     where = Path(tracer.__file__).resolve().parent

@@ -52,7 +52,7 @@ def timed(fn) -> tuple[float, float]:
 def main() -> int:
     from tracer.api import render_trace
     from tracer.engine import run
-    from tracer.spec import load_problem
+    from tracer.problem.spec import load_problem
 
     def job(iterations, arithmetic="float"):
         problem = load_problem(spec(iterations, arithmetic))

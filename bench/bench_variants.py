@@ -4,7 +4,7 @@
 
 The spec is the lecture's 2-2-1 net, one SGD iteration, `randomize: true` (every
 parameter and the data drawn, default constraints). Rows:
-  library   tracer.variants.write_variants, 1,000 variants, in one warmed-up process:
+  library   tracer.homework.variants.write_variants, 1,000 variants, in one warmed-up process:
             total, and per variant as a ratio to one handout (trace + Markdown of the
             same net, the cost `bptrace render` pays per problem once warm)
   cli       `bptrace variants SPEC --count 1000 --seed 1 --to markdown -o DIR`, end to end:
@@ -53,8 +53,8 @@ def main() -> int:
 
     from tracer.api import render_trace
     from tracer.engine import run
-    from tracer.spec import load_problem
-    from tracer.variants import Generator, numbered_ids, write_variants
+    from tracer.homework.variants import Generator, numbered_ids, write_variants
+    from tracer.problem.spec import load_problem
 
     work = Path(tempfile.mkdtemp(prefix="bench_variants_"))
     try:

@@ -10,12 +10,19 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracer.answers import (
-    MAX_BYTES, AnswerError, Number, numbers, parse_answers, parse_number, read_answers, read_bytes,
-)
-from tracer.check import Checker
 from tracer.errors import TracerError
-from tracer.spec import load_problem
+from tracer.grade.answers import (
+    MAX_BYTES,
+    AnswerError,
+    Number,
+    numbers,
+    parse_answers,
+    parse_number,
+    read_answers,
+    read_bytes,
+)
+from tracer.grade.check import Checker
+from tracer.problem.spec import load_problem
 
 LECTURE = load_problem({
     "layers": [2, 2, 1], "activation": "sigmoid", "loss": "bce",
@@ -248,7 +255,7 @@ def test_fuzz_plausible_sheets_always_grade(doc):
 @given(st.one_of(_doc, _value), st.booleans())
 def test_fuzz_libyaml_fast_path_reads_what_the_python_loader_reads(doc, flow):
     """Well-behaved YAML goes through libyaml's parser; it must agree with the pure-Python loader."""
-    from tracer import answers
+    from tracer.grade import answers
 
     if answers.CParser is None:
         pytest.skip("PyYAML without libyaml")

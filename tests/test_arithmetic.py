@@ -11,8 +11,8 @@ import pytest
 
 from tracer.api import render_trace
 from tracer.engine import run
-from tracer.examples import example_path, list_examples
-from tracer.spec import load_problem
+from tracer.problem.examples import example_path, list_examples
+from tracer.problem.spec import load_problem
 
 EXAMPLES = [name for name, _ in list_examples()]
 

@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 import yaml
 
-from tracer.answer_template import answer_template
-from tracer.answers import AnswerError, parse_answers
-from tracer.check import Checker
-from tracer.checkreport import format_report
 from tracer.engine import run
 from tracer.errors import SpecError
-from tracer.grading import Tolerance, notation_aliases
-from tracer.spec import load_problem
+from tracer.grade.answer_template import answer_template
+from tracer.grade.answers import AnswerError, parse_answers
+from tracer.grade.check import Checker
+from tracer.grade.grading import Tolerance, notation_aliases
+from tracer.grade.report import format_report
+from tracer.problem.spec import load_problem
 
 REPO = Path(__file__).resolve().parent.parent
 LECTURE_FILE = REPO / "examples" / "lecture-2-2-1.yaml"

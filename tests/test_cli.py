@@ -14,7 +14,6 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.suffix in (".yaml", ".yml", ".json"))
 EXAMPLE_NAMES = [p.stem for p in EXAMPLES]
-HAVE_RENDER = (REPO / "tracer" / "render.py").exists()
 
 
 def _env() -> dict:
@@ -230,7 +229,6 @@ def test_no_command_prints_usage_and_exits_2():
     assert "usage: bptrace" in result.stdout
 
 
-@pytest.mark.skipif(not HAVE_RENDER, reason="tracer/render.py not written yet")
 @pytest.mark.parametrize("fmt", ["latex", "markdown"])
 @pytest.mark.parametrize("path", EXAMPLES, ids=EXAMPLE_NAMES)
 def test_every_example_renders_to_latex_and_markdown(path, fmt):

@@ -10,7 +10,7 @@ something computed another way.
 - saturated units (|a| = 1000) give no warnings and a finite loss;
 - the lecture's 2-2-1 example against a hand computation with math.exp.
 
-Nothing here calls tracer.functions: the oracles are written from the formulas
+Nothing here calls tracer.engine.functions: the oracles are written from the formulas
 in QUANTITIES.md and the loss docstring of tracer/functions.py.
 """
 
@@ -28,7 +28,7 @@ from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from tracer.engine import run
-from tracer.spec import load_problem
+from tracer.problem.spec import load_problem
 
 HIDDEN = ("sigmoid", "tanh", "relu", "linear")
 LOSSES = ("bce", "ce", "mse", "sse", "mae")
@@ -192,7 +192,7 @@ def forward(net: Net, params, x, start: int = 1, a_start=None):
 
 
 def example_loss(net: Net, y, a, yhat) -> float:
-    """The per-example loss, the formulas of the tracer.functions docstring; log
+    """The per-example loss, the formulas of the tracer.engine.functions docstring; log
     terms from the pre-activation so that saturated outputs stay finite."""
     if net.loss == "bce":
         return float(np.sum(y * _softplus(-a) + (1 - y) * _softplus(a)))

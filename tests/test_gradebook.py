@@ -13,11 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracer.answers import MAX_BYTES
-from tracer.check import Checker
 from tracer.engine import run
-from tracer.gradebook import COLUMNS, Progress, answer_files, inert, write_gradebook
-from tracer.spec import load_problem
+from tracer.grade.answers import MAX_BYTES
+from tracer.grade.check import Checker
+from tracer.grade.gradebook import (
+    COLUMNS,
+    Progress,
+    answer_files,
+    inert,
+    write_gradebook,
+)
+from tracer.problem.spec import load_problem
 
 REPO = Path(__file__).resolve().parent.parent
 LECTURE_FILE = REPO / "examples" / "lecture-2-2-1.yaml"

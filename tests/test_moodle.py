@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import yaml
 
-from tracer.answers import parse_answers
-from tracer.check import CORRECT, Checker
 from tracer.engine import run
-from tracer.moodle import problem_quiz, tolerance_text
-from tracer.recompute import rounding_bounds
-from tracer.spec import load_problem
-from tracer.variants import Generator, numbered_ids, write_variants
+from tracer.grade.answers import parse_answers
+from tracer.grade.check import CORRECT, Checker
+from tracer.grade.recompute import rounding_bounds
+from tracer.homework.moodle import problem_quiz, tolerance_text
+from tracer.homework.variants import Generator, numbered_ids, write_variants
+from tracer.problem.spec import load_problem
 
 REPO = Path(__file__).resolve().parent.parent
 LECTURE = yaml.safe_load((REPO / "examples" / "lecture-2-2-1.yaml").read_text())

@@ -13,9 +13,9 @@ import pytest
 from tracer.api import render_trace
 from tracer.engine import run
 from tracer.errors import SpecError
-from tracer.examples import example_path, list_examples
-from tracer.notation import BUILTIN, canonical_key
-from tracer.spec import load_problem
+from tracer.problem.examples import example_path, list_examples
+from tracer.problem.notation import BUILTIN, canonical_key
+from tracer.problem.spec import load_problem
 
 GOLDEN = Path(__file__).parent / "golden" / "profiles"
 EXAMPLES = [name for name, _ in list_examples()]
@@ -141,8 +141,8 @@ def test_canonical_key(profile, key, canonical):
 def _check(problem, answers: dict):
     import json
 
-    from tracer.answers import parse_answers
-    from tracer.check import Checker
+    from tracer.grade.answers import parse_answers
+    from tracer.grade.check import Checker
 
     sheet = parse_answers(json.dumps(answers), "json")
     return {item.key: item.status for item in Checker(problem).check_sheet(sheet).items}

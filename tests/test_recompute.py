@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from tracer.api import trace
 from tracer.engine import run
-from tracer.examples import examples_dir
-from tracer.recompute import COPY, FORMULA, GIVEN, build_rules, rounding_bounds
-from tracer.spec import load_problem
+from tracer.grade.recompute import COPY, FORMULA, GIVEN, build_rules, rounding_bounds
+from tracer.problem.examples import examples_dir
+from tracer.problem.spec import load_problem
 
 EXAMPLES = sorted(p for p in examples_dir().iterdir() if p.suffix in (".yaml", ".yml", ".json"))
 

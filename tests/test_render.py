@@ -18,11 +18,11 @@ import pytest
 
 from tracer.api import render_trace, trace
 from tracer.engine import run
-from tracer.examples import example_path, list_examples
-from tracer.numfmt import number
-from tracer.render import escape_latex, escape_markdown, render_view
-from tracer.spec import load_problem
-from tracer.view import build_view
+from tracer.present.numfmt import number
+from tracer.present.render import escape_latex, escape_markdown, render_view
+from tracer.present.view import build_view
+from tracer.problem.examples import example_path, list_examples
+from tracer.problem.spec import load_problem
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tracer.errors import SpecError
-from tracer.spec import load_problem
+from tracer.problem.spec import load_problem
 
 NAN, INF = float("nan"), float("inf")
 KNOWN = (

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from tracer import functions as F
-from tracer import symbolic as S
 from tracer.api import render_trace, trace
+from tracer.engine import functions as F
+from tracer.present import symbolic as S
 
 ACTS = ["sigmoid", "tanh", "relu", "linear"]
 LOSSES = ["bce", "ce", "mse", "sse", "mae"]

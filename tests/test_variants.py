@@ -18,18 +18,25 @@ import numpy as np
 import pytest
 import yaml
 
-from tracer.answers import parse_answers
-from tracer.check import CORRECT, Checker
 from tracer.engine import run
 from tracer.errors import SpecError, TracerError
-from tracer.gradebook import Progress
-from tracer.randomize import plan_for
-from tracer.roster import read_roster
-from tracer.spec import load_problem
-from tracer.variants import (
-    Generator, Lookup, VariantChecker, answer_key, key_entries, numbered_ids, problem_for, submission_id,
+from tracer.grade.answers import parse_answers
+from tracer.grade.check import CORRECT, Checker
+from tracer.grade.gradebook import Progress
+from tracer.homework.randomize import plan_for
+from tracer.homework.roster import read_roster
+from tracer.homework.variants import (
+    Generator,
+    Lookup,
+    VariantChecker,
+    answer_key,
+    key_entries,
+    numbered_ids,
+    problem_for,
+    submission_id,
     write_variants,
 )
+from tracer.problem.spec import load_problem
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
@@ -331,7 +338,7 @@ def test_problem_sheet_shows_the_problem_but_no_computed_values(tmp_path):
     text = (tmp_path / "s1.problem.md").read_text()
     solution = (tmp_path / "s1.solution.md").read_text()
     values = v.trace.values
-    from tracer.numfmt import array, number
+    from tracer.present.numfmt import array, number
 
     assert array(v.problem.params["W1"], 4) in text  # the drawn parameters are shown
     for path in ("iter1.h1", "iter1.a2", "iter1.yhat", "iter1.loss", "iter1.grad.W1", "iter1.delta1"):

@@ -18,7 +18,7 @@ def __getattr__(name):
 
         return trace
     if name == "load_problem":
-        from .spec import load_problem
+        from .problem.spec import load_problem
 
         return load_problem
     if name in ("TracerError", "SpecError"):

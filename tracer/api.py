@@ -5,29 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from .spec import Problem, load_problem
+from .problem.spec import load_problem
 
 
-def render_problem(problem: Problem, fmt: str) -> str:
+def render_problem(problem, fmt: str) -> str:
     """Trace `problem` and render it as 'latex', 'markdown' or 'json'."""
     from .engine import run
 
-    trace = run(problem)
-    return render_trace(trace, fmt)
+    return render_trace(run(problem), fmt)
 
 
 def render_trace(trace, fmt: str) -> str:
     if fmt == "json":
-        from .export_json import to_json
+        from .present.export_json import to_json
 
         return to_json(trace)
-    from .render import render
+    from .present.render import render
 
     return render(trace, fmt)
 
 
 def trace(source: str | Path | Mapping):
-    """Trace a spec file path or mapping; returns the engine's `Trace`."""
+    """Trace a spec file path or mapping; the `Trace` renders itself (`.to_markdown()`, ...)."""
     from .engine import run
 
-    return run(load_problem(source))
+    traced = run(load_problem(source))
+    traced.presenter = render_trace
+    return traced

@@ -127,21 +127,21 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _cmd_render(args) -> int:
     from .api import render_problem
-    from .examples import example_path
-    from .spec import load_problem
+    from .problem.examples import example_path
+    from .problem.spec import load_problem
 
     problem = load_problem(example_path(args.example) if args.example else args.spec)
     overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation")}
     if any(v is not None for v in overrides.values()):
         problem = problem.with_overrides(**overrides)
     if args.fmt == "answers":
-        from .answer_template import answer_template
-        from .check import Checker
+        from .grade.answer_template import answer_template
+        from .grade.check import Checker
 
         suffix = (args.output or "").lower().rsplit(".", 1)[-1]
         text = answer_template(Checker(problem), suffix if suffix in ("json", "csv") else "yaml")
     elif args.fmt == "moodle":
-        from .moodle import problem_quiz
+        from .homework.moodle import problem_quiz
 
         text = problem_quiz(problem)
     else:
@@ -151,12 +151,12 @@ def _cmd_render(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .check import Checker
-    from .checkreport import format_many, format_report
     from .errors import TracerError
-    from .gradebook import answer_files, grade_one, write_gradebook
-    from .grading import Tolerance
-    from .spec import load_problem
+    from .grade.check import Checker
+    from .grade.gradebook import answer_files, grade_one, write_gradebook
+    from .grade.grading import Tolerance
+    from .grade.report import format_many, format_report
+    from .problem.spec import load_problem
 
     if args.sig_figs is not None and (args.abs_tol is not None or args.rel_tol is not None):
         raise TracerError("--sig-figs cannot be combined with --abs-tol or --rel-tol")
@@ -166,8 +166,8 @@ def _cmd_check(args) -> int:
     if args.roster is not None and args.seed is None:
         raise TracerError("--roster needs --seed: the variants are drawn from the seed")
     if args.seed is not None:
-        from .roster import read_roster
-        from .variants import VariantChecker
+        from .homework.roster import read_roster
+        from .homework.variants import VariantChecker
 
         roster = read_roster(args.roster) if args.roster else None
         checker = VariantChecker(load_problem(args.spec), args.seed, roster, tolerance)
@@ -198,10 +198,10 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_variants(args) -> int:
-    from .gradebook import Progress
-    from .roster import read_roster
-    from .spec import load_problem
-    from .variants import Generator, numbered_ids, write_variants
+    from .grade.gradebook import Progress
+    from .homework.roster import read_roster
+    from .homework.variants import Generator, numbered_ids, write_variants
+    from .problem.spec import load_problem
 
     generator = Generator(load_problem(args.spec), args.seed)
     ids = read_roster(args.roster) if args.roster else numbered_ids(args.count)
@@ -215,7 +215,7 @@ def _cmd_variants(args) -> int:
 
 
 def _cmd_examples(args) -> int:
-    from .examples import list_examples
+    from .problem.examples import list_examples
 
     for name, description in list_examples():
         print(f"{name:<22} {description}")

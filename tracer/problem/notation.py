@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from .errors import SpecError
+from ..errors import SpecError
 
 KINDS = ("pre", "act", "weight", "bias", "delta")
 LAYOUTS = ("out-in", "in-out")

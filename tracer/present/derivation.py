@@ -3,9 +3,9 @@ hidden weight, in the course's notation, with the simplification sympy finds."""
 
 from __future__ import annotations
 
+from ..problem.notation import Notation
 from . import symbolic as S
-from .notation import Notation
-from .view import Step
+from .steps import Step
 
 
 def _sub(sym: str, idx: str) -> str:

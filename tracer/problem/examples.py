@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import TracerError
+from ..errors import TracerError
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # the tracer package (its wheel carries the folder)
 
 
 def examples_dir() -> Path:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import jinja2
 
-from .errors import TemplateNotFound
+from ..errors import TemplateNotFound
 from .view import View, build_view
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # the tracer package (its wheel carries the folder)
 
 FORMATS = {
     # format: (folder, default template, file suffix)

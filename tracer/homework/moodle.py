@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .check import Checker, element_key
-from .recompute import rounding_bounds
-from .spec import Problem
+from ..grade.check import Checker, element_key
+from ..grade.recompute import rounding_bounds
+from ..problem.network import Problem
+from .asking import default_ask, step_symbols
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,6 @@ def tolerance_text(x: float) -> str:
 
 def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Question]:
     """A question per asked element (every element of the `ask:` list, or the variants' default)."""
-    from .variants import default_ask, step_symbols
 
     if not problem.ask:
         problem = _with_ask(problem, default_ask(problem, trace.values))
@@ -77,15 +77,15 @@ def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Qu
 
 def problem_quiz(problem: Problem) -> str:
     """`bptrace render --to moodle`: the quiz of one (not randomized) problem."""
-    from .engine import run
-    from .view import build_view
+    from ..engine import run
+    from ..present.view import build_view
 
     trace = run(problem, arithmetic="float")
     return quiz_xml(problem.title, [("", variant_questions(problem, trace, build_view(trace)))])
 
 
 def _with_ask(problem: Problem, ask: list[str]) -> Problem:
-    from .spec import problem_from_dict
+    from ..problem.spec import problem_from_dict
 
     return problem_from_dict({**problem.source, "ask": ask})
 

@@ -23,8 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import functions as F
-from .engine import Trace
+from ..engine import functions as F
+from ..engine.trace import Trace
 
 GIVEN, COPY, FORMULA = "given", "copy", "formula"
 

@@ -23,12 +23,22 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..engine import run
+from ..engine.trace import Trace
+from ..present.numfmt import plain
+from ..problem.kinds import kind_of
+from ..problem.network import Problem
 from .answers import AnswerError, AnswerSheet, Number, numbers, read_answers
-from .engine import Trace, run
-from .grading import KeyMap, Policy, Tolerance, notation_aliases, policy_for, resolve_key, shape_text
-from .numfmt import plain
-from .recompute import COPY, GIVEN, build_rules, rounding_bounds
-from .spec import Problem
+from .grading import (
+    KeyMap,
+    Policy,
+    Tolerance,
+    notation_aliases,
+    policy_for,
+    resolve_key,
+    shape_text,
+)
+from .recompute import COPY, GIVEN, rounding_bounds
 
 CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN = "correct", "follow-through", "wrong", "missing", "unknown-key"
 VERDICTS = (CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN)
@@ -126,7 +136,7 @@ class Checker:
         self.values = self.trace.values
         self.order = list(self.values)
         self.position = {p: n for n, p in enumerate(self.order)}
-        self.rules = build_rules(self.trace)
+        self.rules = kind_of(self.trace).hook("rules")(self.trace)
         self.aliases = notation_aliases(problem, self.values) if aliases is None else KeyMap(aliases)
         self.policy: Policy = policy_for(problem, self.values, tolerance, self.aliases)
         self._bounds: dict[str, np.ndarray] = {}

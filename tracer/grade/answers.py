@@ -14,95 +14,37 @@ The format is in docs/answers.md.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
-import re
 import stat
 import unicodedata
-from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import TracerError
-from .safeload import LoadError, _Loader
-
-MAX_BYTES = 256 * 1024
-MAX_DEPTH = 16
-MAX_ENTRIES = 10_000
-MAX_KEY = 200
-MAX_NUMBER = 60  # characters in one number
-MAX_ID = 64
-STUDENT_KEYS = ("student", "student_id")
-VARIANT_KEY = "variant"  # which homework variant a sheet answers (see tracer.variants)
-META_KEYS = (*STUDENT_KEYS, VARIANT_KEY)  # metadata, never quantities
-NUMBER_RULE = "a decimal (0.8934, -2, .5), scientific (1.2e-3) or a fraction of whole numbers (3/7)"
-
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-_FRACTION = re.compile(r"([+-]?\d{1,18})\s*/\s*(\d{1,18})", re.ASCII)
-_NOT_FINITE = re.compile(r"[+-]?\.?(?:nan|inf|infinity)", re.IGNORECASE)
-
-
-class AnswerError(TracerError):
-    """An answer file that cannot be graded; str() is the reason."""
-
-
-@dataclass(frozen=True)
-class Number:
-    """A number as the student wrote it."""
-
-    value: float
-    text: str
-    place: float | None  # place value of the last written digit (0.8934 -> 1e-4); None: exact fraction
-
-
-@dataclass(frozen=True)
-class Entry:
-    key: str
-    raw: Any  # Number, None, a list of those or of lists, or anything else (checked in `numbers`)
-
-
-@dataclass(frozen=True)
-class AnswerSheet:
-    student: str | None
-    entries: tuple[Entry, ...]
-    variant: str | None = None
-
-
-def show(text: Any, limit: int = 40) -> str:
-    """A student's text, safe for one line of a report: quoted, escaped, shortened."""
-    text = str(text)
-    if len(text) > limit:
-        text = text[:limit] + "..."
-    return repr(text)
-
-
-def parse_number(text: str, where: str) -> Number:
-    """`text` as a Number, or AnswerError naming `where`."""
-    s = text.strip()
-    if len(s) > MAX_NUMBER:
-        raise AnswerError(f"{where}: a number of {len(s)} characters is too long")
-    if _DECIMAL.fullmatch(s):
-        value = float(s)
-        if value in (float("inf"), float("-inf")):
-            raise AnswerError(f"{where}: {show(s)} is too large")
-        mantissa, _, exponent = s.lower().partition("e")
-        decimals = len(mantissa.partition(".")[2])
-        place = 10.0 ** min(int(exponent or 0) - decimals, 308)  # 0e999 is a finite 0 with a huge place
-        return Number(value, s, place)
-    m = _FRACTION.fullmatch(s)
-    if m:
-        if int(m.group(2)) == 0:
-            raise AnswerError(f"{where}: {show(s)} divides by zero")
-        return Number(float(Fraction(int(m.group(1)), int(m.group(2)))), s, None)
-    if _NOT_FINITE.fullmatch(s):
-        raise AnswerError(f"{where}: {show(s)} is not allowed: numbers must be finite")
-    raise AnswerError(f"{where}: {show(s)} is not a number; write {NUMBER_RULE}")
-
+from ..problem.safeload import LoadError, _Loader
+from .answer_values import (  # noqa: F401 - the answer model is read from here too
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    MAX_ID,
+    MAX_KEY,
+    MAX_NUMBER,
+    META_KEYS,
+    NUMBER_RULE,
+    STUDENT_KEYS,
+    VARIANT_KEY,
+    AnswerError,
+    AnswerSheet,
+    Entry,
+    Number,
+    describe,
+    numbers,
+    parse_number,
+    show,
+)
+from .answers_csv import from_csv
 
 # -- YAML and JSON, keeping each number's text --------------------------------------
 
@@ -234,77 +176,6 @@ def _from_json(text: str):
         raise AnswerError(f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
 
 
-# -- CSV: key,value rows ----------------------------------------------------------------
-
-_TOKEN = re.compile(r"\s*(?:(\[)|(\])|(,)|([^\[\],\s]+))")
-
-
-def _cell_value(cell: str, where: str):
-    """A CSV value cell: empty (not answered), a number, or a bracketed list like [0.1, 0.2]."""
-    cell = cell.strip()
-    if not cell:
-        return None
-    if not cell.startswith("["):
-        return parse_number(cell, where)
-    stack: list[list] = []
-    result = None
-    expect_item = True
-    for m in _TOKEN.finditer(cell):  # every character falls in some token
-        if m.group(1):
-            if len(stack) >= 2 or not expect_item:
-                raise AnswerError(f"{where}: {show(cell)}: a value is a number, a list or a list of rows")
-            stack.append([])
-        elif m.group(2):
-            if not stack:
-                raise AnswerError(f"{where}: {show(cell)}: unbalanced brackets")
-            if expect_item and stack[-1]:
-                raise AnswerError(f"{where}: {show(cell)}: misplaced comma")
-            done = stack.pop()
-            if stack:
-                stack[-1].append(done)
-            else:
-                result = done
-            expect_item = False
-        elif m.group(3):
-            if not stack or expect_item:
-                raise AnswerError(f"{where}: {show(cell)}: misplaced comma")
-            expect_item = True
-        else:
-            if not stack or not expect_item or result is not None:
-                raise AnswerError(f"{where}: {show(cell)} is not a list of numbers")
-            stack[-1].append(parse_number(m.group(4), where))
-            expect_item = False
-    if stack or result is None:
-        raise AnswerError(f"{where}: {show(cell)}: unbalanced brackets")
-    return result
-
-
-def _from_csv(text: str):
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as err:
-        raise AnswerError(f"not valid CSV: {err}") from None
-    doc: dict = {}
-    for n, row in enumerate(rows, start=1):
-        cells = [c.strip() for c in row]
-        while cells and not cells[-1]:
-            cells.pop()
-        if not cells or cells[0].startswith("#"):
-            continue
-        if n == 1 and [c.lower() for c in cells] == ["key", "value"]:
-            continue
-        while "[" in cells[0] and "]" not in cells[0] and len(cells) > 1:  # iter1.W1[2,1] unquoted
-            cells[0:2] = [cells[0] + "," + cells[1]]
-        if len(cells) > 2:
-            raise AnswerError(f"row {n}: expected key,value (put a list in quotes: \"[0.1, 0.2]\"), got {len(cells)} cells")
-        key = cells[0]
-        if key in doc:
-            raise AnswerError(f"row {n}: duplicate key {show(key)}")
-        value = cells[1] if len(cells) > 1 else ""
-        doc[key] = value if key in META_KEYS else _cell_value(value, f"row {n} ({show(key)})")
-    return doc
-
-
 # -- files and documents -------------------------------------------------------------
 
 
@@ -354,7 +225,7 @@ def parse_answers(data: bytes | str, fmt: str = "yaml") -> AnswerSheet:
     if "\x00" in data:
         raise AnswerError("contains NUL bytes: not a text file")
     if fmt == "csv":
-        doc = _from_csv(data)
+        doc = from_csv(data)
     elif fmt == "json" or (fmt not in ("yaml", "yml") and data.lstrip().startswith("{")):
         doc = _from_json(data)
     else:
@@ -367,7 +238,7 @@ def sheet_from_document(doc: Any) -> AnswerSheet:
     if doc is None:
         return AnswerSheet(None, ())
     if not isinstance(doc, dict):
-        raise AnswerError(f"expected a mapping of quantity: answer, got {_describe(doc)}")
+        raise AnswerError(f"expected a mapping of quantity: answer, got {describe(doc)}")
     student = None
     for key in STUDENT_KEYS:
         if key in doc:
@@ -425,7 +296,7 @@ def _student_id(value: Any, key: str) -> str | None:
     if isinstance(value, Number):
         value = value.text
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise AnswerError(f"{key}: expected an id (text), got {_describe(value)}")
+        raise AnswerError(f"{key}: expected an id (text), got {describe(value)}")
     text = str(value).strip()
     if len(text) > MAX_ID:
         raise AnswerError(f"{key}: an id of at most {MAX_ID} characters, got {len(text)}")
@@ -434,43 +305,3 @@ def _student_id(value: Any, key: str) -> str | None:
     return text or None
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, Number):
-        return f"the number {value.text}"
-    if isinstance(value, str):
-        return f"the text {show(value)}"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a value of type {type(value).__name__}"
-
-
-def numbers(raw: Any, where: str):
-    """An answer's value as Number | None | [Number | None, ...] | [[...], ...] (rows).
-
-    Strings are parsed with the number grammar; anything else that is not a number,
-    a list of numbers or a list of rows is an AnswerError naming `where`.
-    """
-    def leaf(v, w):
-        if v is None or isinstance(v, Number):
-            return v
-        if isinstance(v, str):
-            return None if not v.strip() else parse_number(v, w)
-        raise AnswerError(f"{w}: expected a number, got {_describe(v)}")
-
-    if not isinstance(raw, list):
-        return leaf(raw, where)
-    out = []
-    for i, item in enumerate(raw, start=1):
-        if not isinstance(item, list):
-            out.append(leaf(item, f"{where}[{i}]"))
-            continue
-        if any(isinstance(v, list) for v in item):
-            raise AnswerError(f"{where}: a value is a number, a list or a list of rows, not deeper lists")
-        out.append([leaf(v, f"{where}[{i}][{j}]") for j, v in enumerate(item, start=1)])
-    return out

@@ -16,81 +16,12 @@ frozen parameters, which keep their value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from ..problem.network import Problem
 from . import functions as F
 from .arithmetic import make as make_arithmetic
-from .paths import split_element
-from .spec import Problem
-
-
-@dataclass(frozen=True)
-class Iteration:
-    t: int  # 1-based
-    examples: tuple[int, ...]  # 0-based indices into problem.data, in batch order
-
-    @property
-    def prefix(self) -> str:
-        return f"iter{self.t}."
-
-    def example_prefix(self, n: int) -> str:
-        """Prefix of the n-th (1-based) example's quantities in this iteration."""
-        return self.prefix if len(self.examples) == 1 else f"{self.prefix}ex{n}."
-
-
-@dataclass
-class Trace:
-    """Every number of a run, by path, in computation order."""
-
-    problem: Problem
-    iterations: list[Iteration]
-    values: dict[str, np.ndarray] = field(default_factory=dict)
-    # Not in QUANTITIES.md but shown in handouts: data-only loss and gradient when l2 > 0.
-    aux: dict[str, np.ndarray] = field(default_factory=dict)
-    arithmetic: str = "float"  # see tracer.arithmetic; values are mpmath numbers when "exact"
-    rounded: set = field(default_factory=set)  # by-hand: paths whose value rounding changed
-
-    def value(self, path: str):
-        """The value at `path`; `iter1.W1[2,1]` picks one element (1-based)."""
-        base, idx = split_element(path)
-        arr = self.values[base]
-        if idx is None:
-            return arr
-        if len(idx) != arr.ndim:
-            raise KeyError(path)
-        try:
-            return arr[idx]
-        except IndexError:
-            raise KeyError(path) from None
-
-    def paths(self) -> list[str]:
-        return list(self.values)
-
-    # Rendering, for notebooks and scripts: the handout in each format.
-    def to_markdown(self) -> str:
-        from .api import render_trace
-
-        return render_trace(self, "markdown")
-
-    def to_latex(self) -> str:
-        from .api import render_trace
-
-        return render_trace(self, "latex")
-
-    def to_json(self) -> str:
-        from .api import render_trace
-
-        return render_trace(self, "json")
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter shows a trace as its Markdown handout."""
-        return self.to_markdown()
-
-    def __repr__(self) -> str:
-        p = self.problem
-        return f"<Trace {p.title!r}: layers {list(p.layers)}, {len(self.iterations)} iterations, {len(self.values)} values>"
+from .trace import Iteration, Trace
 
 
 def batches(problem: Problem):

@@ -30,9 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from .errors import SpecError
-from .spec import Problem
-from .spec import _describe, _name_of  # one wording for values in every spec error
+from ..errors import SpecError
+from ..problem.network import Problem
+from ..problem.validate import (
+    describe as _describe,  # one wording for values in every spec error
+)
+from ..problem.validate import name_of as _name_of
 
 KEYS = ("params", "data", "grids", "nonzero", "constraints", "attempts")
 CONSTRAINT_KEYS = ("max_preactivation", "min_gradient", "balanced_labels", "distinct_examples")

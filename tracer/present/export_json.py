@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .engine import Trace
+from ..engine.trace import Trace
 
 
 class _Digits(float):

@@ -1,22 +1,30 @@
-"""Problem specs: validate a YAML/JSON mapping into an immutable `Problem`.
+"""Layered-network problems: the spec fields of a network, validated into a `Problem`.
 
 Every mistake raises `SpecError(field_path, message)`; the first one found wins,
-and the message says what was expected.
+and the message says what was expected. See docs/spec.md for every field.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from .errors import SpecError
+from ..errors import SpecError
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
-from .safeload import LoadError, load_file
+from .validate import (
+    choice,
+    describe,
+    integer,
+    matrix,
+    name_of,
+    number,
+    readonly,
+    vector,
+)
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
 LOSSES = ("bce", "ce", "mse", "sse", "mae")
@@ -47,7 +55,9 @@ class Example:
 
 @dataclass(frozen=True, eq=False)  # arrays inside: compare by identity, not elementwise
 class Problem:
-    """A validated problem. Arrays are read-only float64."""
+    """A validated layered-network problem. Arrays are read-only float64."""
+
+    kind: ClassVar[str] = "network"  # see tracer.problem.kinds
 
     title: str
     layers: tuple[int, ...]
@@ -91,121 +101,11 @@ class Problem:
             spec["iterations"] = iterations
         if decimals is not None:
             spec["decimals"] = decimals
-        return problem_from_dict(spec)
+        return parse(spec)
 
 
-# -- small validators: each names the place ------------------------------------------
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(where, f"expected a number, got {_describe(value)}")
-    try:
-        value = float(value)
-    except OverflowError:  # an integer too large for a float
-        raise SpecError(where, "expected a finite number, got an integer too large to use") from None
-    if not math.isfinite(value):
-        raise SpecError(where, "expected a finite number")
-    return value
-
-
-def _integer(value: Any, where: str, minimum: int | None = None, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise SpecError(where, f"expected a whole number, got {_describe(value)}")
-    if minimum is not None and value < minimum:
-        raise SpecError(where, f"expected a whole number >= {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise SpecError(where, f"expected a whole number <= {maximum}, got {value}")
-    return value
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, str):
-        return f"the text {value!r}" if len(value) < 40 else "text"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _vector(value: Any, n: int, where: str, *, scalar_ok: bool = False) -> np.ndarray:
-    if scalar_ok and n == 1 and not isinstance(value, list):
-        return np.array([_number(value, where)])
-    if not isinstance(value, list):
-        raise SpecError(where, f"expected a list of {_count(n, 'number')}, got {_describe(value)}")
-    if len(value) != n:
-        raise SpecError(where, f"expected {_count(n, 'number')}, got {len(value)}")
-    return np.array([_number(v, f"{where}[{i}]") for i, v in enumerate(value)])
-
-
-def _shape_of(value: Any) -> str:
-    if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
-        widths = {len(r) for r in value}
-        return f"{len(value)}x{widths.pop()}" if len(widths) == 1 else f"{len(value)} rows of unequal length"
-    if isinstance(value, list):
-        return f"a flat list of {len(value)}"
-    return _describe(value)
-
-
-def _matrix(value: Any, rows: int, cols: int, where: str, layers: list[int]) -> np.ndarray:
-    ok = (
-        isinstance(value, list) and len(value) == rows
-        and all(isinstance(r, list) and len(r) == cols for r in value)
-    )
-    if not ok:
-        raise SpecError(where, f"expected shape {rows}x{cols} (layers {layers}), got {_shape_of(value)}")
-    return np.array([[_number(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(value)])
-
-
-def _name_of(value: Any) -> str:
-    """A value that should have been a name: quoted if it is text, else described."""
-    return repr(value) if isinstance(value, str) else _describe(value)
-
-
-def _choice(value: Any, options: tuple[str, ...], where: str) -> str:
-    if not isinstance(value, str) or value not in options:
-        got = _name_of(value)
-        raise SpecError(where, f"unknown value {got}; expected one of: {', '.join(options)}")
-    return value
-
-
-def _readonly(arr: np.ndarray) -> np.ndarray:
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    arr.flags.writeable = False
-    return arr
-
-
-# -- the spec -----------------------------------------------------------------------
-
-
-def load_problem(source: str | Path | Mapping) -> Problem:
-    """A `Problem` from a spec file path or an already-parsed mapping."""
-    if isinstance(source, Mapping):
-        return problem_from_dict(dict(source))
-    if not isinstance(source, (str, Path)):
-        return problem_from_dict(source)  # says what it got instead of a mapping
-    try:
-        spec = load_file(source)
-    except LoadError as err:
-        raise SpecError("", str(err)) from None
-    return problem_from_dict(spec)
-
-
-def problem_from_dict(spec: Any) -> Problem:
-    if not isinstance(spec, dict):
-        raise SpecError("spec", f"expected a mapping of fields, got {_describe(spec)}")
+def parse(spec: dict) -> Problem:
+    """A layered-network `Problem` from a spec mapping (the kind whose section is `layers`)."""
     for key in spec:
         if key not in KNOWN_KEYS:
             raise SpecError(str(key), f"unknown field; known fields: {', '.join(KNOWN_KEYS)}")
@@ -217,23 +117,23 @@ def problem_from_dict(spec: Any) -> Problem:
 
     layers_raw = spec["layers"]
     if not isinstance(layers_raw, list) or not 2 <= len(layers_raw) <= MAX_LAYERS:
-        raise SpecError("layers", f"expected a list of 2 to {MAX_LAYERS} layer sizes, input first, got {_describe(layers_raw)}")
-    layers = [_integer(n, f"layers[{i}]", 1, MAX_UNITS) for i, n in enumerate(layers_raw)]
+        raise SpecError("layers", f"expected a list of 2 to {MAX_LAYERS} layer sizes, input first, got {describe(layers_raw)}")
+    layers = [integer(n, f"layers[{i}]", 1, MAX_UNITS) for i, n in enumerate(layers_raw)]
     depth = len(layers) - 1
 
     act = spec["activation"]
     if isinstance(act, list):
         if len(act) != depth:
             raise SpecError("activation", f"expected {depth} names, one per non-input layer (layers {layers}), got {len(act)}")
-        activations = [_choice(a, ACTIVATIONS, f"activation[{i}]") for i, a in enumerate(act)]
+        activations = [choice(a, ACTIVATIONS, f"activation[{i}]") for i, a in enumerate(act)]
     else:
-        activations = [_choice(act, ACTIVATIONS, "activation")] * depth
+        activations = [choice(act, ACTIVATIONS, "activation")] * depth
     for i, a in enumerate(activations[:-1]):
         if a == "softmax":
             where = f"activation[{i}]" if isinstance(act, list) else "activation"
             raise SpecError(where, "softmax is only allowed on the output layer")
 
-    loss = _choice(spec["loss"], LOSSES, "loss")
+    loss = choice(spec["loss"], LOSSES, "loss")
     out_act = activations[-1]
     if out_act == "softmax" and loss != "ce":
         raise SpecError("loss", f"a softmax output needs loss ce, got {loss}")
@@ -246,66 +146,66 @@ def problem_from_dict(spec: Any) -> Problem:
 
     data_raw = spec["data"]
     if not isinstance(data_raw, list):
-        raise SpecError("data", f"expected a list of examples {{x: [...], y: [...]}}, got {_describe(data_raw)}")
+        raise SpecError("data", f"expected a list of examples {{x: [...], y: [...]}}, got {describe(data_raw)}")
     if not data_raw:
         raise SpecError("data", "expected at least one example, got an empty list")
     if len(data_raw) > MAX_EXAMPLES:
         raise SpecError("data", f"at most {MAX_EXAMPLES} examples, got {len(data_raw)}")
     data = tuple(_example(e, i, layers, loss) for i, e in enumerate(data_raw))
 
-    learning_rate = _number(spec["learning_rate"], "learning_rate")
+    learning_rate = number(spec["learning_rate"], "learning_rate")
     if learning_rate <= 0:
         raise SpecError("learning_rate", f"expected a positive number, got {spec['learning_rate']}")
-    iterations = _integer(spec["iterations"], "iterations", 1, MAX_ITERATIONS)
+    iterations = integer(spec["iterations"], "iterations", 1, MAX_ITERATIONS)
 
-    mode = _choice(spec.get("mode", "sgd"), MODES, "mode")
+    mode = choice(spec.get("mode", "sgd"), MODES, "mode")
     batch_size = None
     if mode == "minibatch":
         if "batch_size" not in spec:
             raise SpecError("batch_size", "required when mode is minibatch")
-        batch_size = _integer(spec["batch_size"], "batch_size", 1)
+        batch_size = integer(spec["batch_size"], "batch_size", 1)
         if batch_size > len(data):
             raise SpecError("batch_size", f"expected at most the number of examples ({len(data)}), got {batch_size}")
     elif "batch_size" in spec:
         raise SpecError("batch_size", f"only used with mode minibatch (mode is {mode})")
     shuffle_seed = None
     if spec.get("shuffle_seed") is not None:
-        shuffle_seed = _integer(spec["shuffle_seed"], "shuffle_seed", 0)
+        shuffle_seed = integer(spec["shuffle_seed"], "shuffle_seed", 0)
 
-    decimals = _integer(spec.get("decimals", 4), "decimals", 0, 12)
-    l2 = _number(spec.get("l2", 0.0), "l2")
+    decimals = integer(spec.get("decimals", 4), "decimals", 0, 12)
+    l2 = number(spec.get("l2", 0.0), "l2")
     if l2 < 0:
         raise SpecError("l2", f"expected a number >= 0, got {spec['l2']}")
 
     frozen_raw = spec.get("frozen", [])
     if not isinstance(frozen_raw, list):
-        raise SpecError("frozen", f"expected a list of parameter names, got {_describe(frozen_raw)}")
+        raise SpecError("frozen", f"expected a list of parameter names, got {describe(frozen_raw)}")
     names = list(params)
     for i, name in enumerate(frozen_raw):
         if name not in names:
-            got = _name_of(name)
+            got = name_of(name)
             raise SpecError(f"frozen[{i}]", f"unknown parameter {got}; parameters are {', '.join(names)}")
     frozen = tuple(n for n in names if n in frozen_raw)  # in parameter order
 
     title = spec.get("title", "Backpropagation worked example")
     if not isinstance(title, str):
-        raise SpecError("title", f"expected text, got {_describe(title)}")
+        raise SpecError("title", f"expected text, got {describe(title)}")
     description = spec.get("description", "")
     if not isinstance(description, str):
-        raise SpecError("description", f"expected text, got {_describe(description)}")
+        raise SpecError("description", f"expected text, got {describe(description)}")
 
-    arithmetic = _choice(spec.get("arithmetic", "float"), ARITHMETIC, "arithmetic")
+    arithmetic = choice(spec.get("arithmetic", "float"), ARITHMETIC, "arithmetic")
     notation = profile_from_spec(spec.get("notation"), depth)
     ask_raw = spec.get("ask", [])
     if not isinstance(ask_raw, list) or not all(isinstance(a, str) and a for a in ask_raw):
         raise SpecError("ask", "expected a list of quantity paths or patterns, e.g. [iter1.yhat, 'iter1.grad.*']")
     grading = spec.get("grading", {})
     if not isinstance(grading, dict):
-        raise SpecError("grading", f"expected a mapping, got {_describe(grading)}")
+        raise SpecError("grading", f"expected a mapping, got {describe(grading)}")
 
     return Problem(
         title=title, layers=tuple(layers), activations=tuple(activations), loss=loss,
-        params={k: _readonly(v) for k, v in params.items()}, data=data,
+        params={k: readonly(v) for k, v in params.items()}, data=data,
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
@@ -322,7 +222,7 @@ def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
         return _draw_params(spec["init"], layers)
     raw = spec["params"]
     if not isinstance(raw, dict):
-        raise SpecError("params", f"expected a mapping W1, b1, W2, ..., got {_describe(raw)}")
+        raise SpecError("params", f"expected a mapping W1, b1, W2, ..., got {describe(raw)}")
     expected = [f"{k}{l}" for l in range(1, depth + 1) for k in ("W", "b")]
     for key in raw:
         if key not in expected:
@@ -333,29 +233,29 @@ def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
         for name in (w, b):
             if name not in raw:
                 raise SpecError(f"params.{name}", "missing")
-        params[w] = _matrix(raw[w], layers[l], layers[l - 1], f"params.{w}", layers)
-        params[b] = _vector(raw[b], layers[l], f"params.{b}", scalar_ok=True)
+        params[w] = matrix(raw[w], layers[l], layers[l - 1], f"params.{w}", layers)
+        params[b] = vector(raw[b], layers[l], f"params.{b}", scalar_ok=True)
     return params
 
 
 def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:
     """Reproducible draw on a grid: each value is k / 10**decimals, uniform in [low, high]."""
     if not isinstance(init, dict):
-        raise SpecError("init", f"expected a mapping {{seed, low, high, decimals}}, got {_describe(init)}")
+        raise SpecError("init", f"expected a mapping {{seed, low, high, decimals}}, got {describe(init)}")
     for key in init:
         if key not in INIT_KEYS:
             raise SpecError(f"init.{key}", f"unknown field; known fields: {', '.join(INIT_KEYS)}")
     if "seed" not in init:
         raise SpecError("init.seed", "required field is missing")
-    seed = _integer(init["seed"], "init.seed", 0)
-    low = _number(init.get("low", -1.0), "init.low")
-    high = _number(init.get("high", 1.0), "init.high")
+    seed = integer(init["seed"], "init.seed", 0)
+    low = number(init.get("low", -1.0), "init.low")
+    high = number(init.get("high", 1.0), "init.high")
     for name, value in (("low", low), ("high", high)):
         if abs(value) > INIT_MAX:  # keeps low * 10**decimals inside int64
             raise SpecError(f"init.{name}", f"expected a number from {-INIT_MAX:g} to {INIT_MAX:g}, got {value:g}")
     if low > high:
         raise SpecError("init.high", f"expected a number >= init.low ({low:g}), got {high:g}")
-    decimals = _integer(init.get("decimals", 1), "init.decimals", 0, 6)
+    decimals = integer(init.get("decimals", 1), "init.decimals", 0, 6)
     scale = 10 ** decimals
     lo, hi = math.ceil(low * scale - 1e-9), math.floor(high * scale + 1e-9)
     if lo > hi:
@@ -371,21 +271,21 @@ def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:
 def _example(raw: Any, i: int, layers: list[int], loss: str) -> Example:
     where = f"data[{i}]"
     if not isinstance(raw, dict):
-        raise SpecError(where, f"expected a mapping {{x: [...], y: [...]}}, got {_describe(raw)}")
+        raise SpecError(where, f"expected a mapping {{x: [...], y: [...]}}, got {describe(raw)}")
     for key in raw:
         if key not in ("x", "y"):
             raise SpecError(f"{where}.{key}", "unknown field; an example has x and y")
     for key in ("x", "y"):
         if key not in raw:
             raise SpecError(f"{where}.{key}", "required field is missing")
-    x = _vector(raw["x"], layers[0], f"{where}.x", scalar_ok=True)
-    y = _vector(raw["y"], layers[-1], f"{where}.y", scalar_ok=True)
+    x = vector(raw["x"], layers[0], f"{where}.x", scalar_ok=True)
+    y = vector(raw["y"], layers[-1], f"{where}.y", scalar_ok=True)
     if loss == "bce" and np.any((y < 0) | (y > 1)):
         raise SpecError(f"{where}.y", f"bce labels must lie in [0, 1], got {_fmt_list(y)}")
     if loss == "ce":
         if np.any(y < 0) or abs(y.sum() - 1) > 1e-9:
             raise SpecError(f"{where}.y", f"ce labels must be a probability vector (>= 0, summing to 1; e.g. one-hot), got {_fmt_list(y)}")
-    return Example(_readonly(x), _readonly(y))
+    return Example(readonly(x), readonly(y))
 
 
 def _fmt_list(arr: np.ndarray) -> str:

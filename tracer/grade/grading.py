@@ -24,8 +24,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import SpecError
-from .paths import split_element
+from ..errors import SpecError
+from ..problem.paths import split_element
 
 GRADING_KEYS = ("points", "follow_through", "abs_tol", "rel_tol", "sig_figs")
 _SLACK = 1e-12  # float noise: 0.8934 - 0.89335 is not exactly 0.00005
@@ -49,7 +49,7 @@ def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) ->
     turns a key written in the profile's layout (`node`: `iter1.W1[0,2]`, the
     bias node) into the canonical one.
     """
-    from .notation import canonical_key
+    from ..problem.notation import canonical_key
 
     profile = problem.notation
     depth = len(problem.layers) - 1

@@ -12,7 +12,7 @@ import csv
 import io
 from pathlib import Path
 
-from .errors import TracerError
+from ..errors import TracerError
 
 ID_HEADERS = ("id", "student", "student_id", "studentid", "username")
 

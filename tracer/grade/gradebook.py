@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, TextIO
 
+from ..errors import TracerError
 from .answers import read_answers
 from .check import Checker, Report
-from .errors import TracerError
 
 COLUMNS = ("file", "student", "points", "max", "first_error", "status")
 PROGRESS_MIN = 20  # show a progress bar on a terminal from this many files

@@ -23,19 +23,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .answers import VARIANT_KEY, AnswerError, AnswerSheet, read_answers
-from .check import Checker, element_key
-from .engine import Trace, run
-from .errors import TracerError
-from .grading import asked_elements, notation_aliases
+from ..engine import run
+from ..engine.trace import Trace
+from ..errors import TracerError
+from ..grade.answers import VARIANT_KEY, AnswerError, AnswerSheet, read_answers
+from ..grade.check import Checker
+from ..grade.grading import asked_elements, notation_aliases
+from ..problem.network import Problem
+from ..problem.spec import load_problem, problem_from_dict
+from .asking import default_ask, key_entries, step_symbols
 from .randomize import Plan, describe, draw, plan_for, unmet_before_run, unmet_in_trace
-from .spec import Problem, load_problem, problem_from_dict
 
 ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBERED = re.compile(r"v(\d{3,})")
 SHEET_FORMATS = {"latex": ".tex", "markdown": ".md"}
-# Iteration 1's forward and backward quantities: what a variant asks when the spec has no `ask:`.
-_DEFAULT_ASK = re.compile(r"iter1\.(?:ex\d+\.)?(?:a\d+|h\d+|yhat|loss|delta\d+)|iter1\.grad\.[Wb]\d+")
 
 
 def check_id(vid: str, where: str = "variant id") -> str:
@@ -48,12 +49,6 @@ def check_id(vid: str, where: str = "variant id") -> str:
 def numbered_ids(count: int) -> list[str]:
     """v001, v002, ... (v1000 and on past 999)."""
     return [f"v{k:03d}" for k in range(1, count + 1)]
-
-
-def default_ask(problem: Problem, values: dict) -> list[str]:
-    """Iteration 1's a, h (but h(L), which is yhat), yhat, loss, delta and gradient, in computation order."""
-    last = f"h{problem.depth}"
-    return [p for p in values if _DEFAULT_ASK.fullmatch(p) and p.rsplit(".", 1)[-1] != last]
 
 
 def _rng(seed: int, vid: str, attempt: int) -> np.random.Generator:
@@ -224,40 +219,12 @@ class VariantChecker:
 # -- what a variant hands out --------------------------------------------------------------
 
 
-def key_entries(problem: Problem, values: dict) -> dict:
-    """{answer key: full-precision value} of the asked quantities, in computation order."""
-    out = {}
-    for path, elements in asked_elements(problem.ask, values, notation_aliases(problem)).items():
-        arr = np.asarray(values[path], dtype=float)
-        if elements is None:
-            out[path] = float(arr.reshape(-1)[0]) if arr.size == 1 else (arr + 0.0).tolist()
-        else:
-            for idx in np.ndindex(arr.shape):
-                if idx in elements:
-                    out[element_key(path, idx, arr.shape)] = float(arr[idx]) + 0.0
-    return out
-
-
 def answer_key(variant: Variant, student: bool = False) -> str:
     """The answer file `check` reads: the id(s), then every asked quantity at full precision."""
     doc = {"student": variant.id} if student else {}
     doc[VARIANT_KEY] = variant.id
     doc.update(key_entries(variant.problem, variant.trace.values))
     return json.dumps(doc, indent=1, allow_nan=False) + "\n"
-
-
-def step_symbols(view) -> dict:
-    """path -> the symbol a handout writes for it: the first step that computes it (yhat: its own)."""
-    found = {}
-    for it in view.iterations:
-        for sec in [*it.examples, *([it.aggregate] if it.aggregate else []), it.update]:
-            for step in sec.steps:
-                if step.path and step.path not in found:
-                    found[step.path] = step.lhs
-    last = f".h{view.notation.depth}"
-    for path in [p for p in found if p.endswith(last)]:
-        found[path[: -len(last)] + ".yhat"] = view.notation.yhat
-    return found
 
 
 class _Sheet:
@@ -317,7 +284,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
             raise TracerError(f"{out / name}: cannot write: {err.strerror or err}") from None
         files.append(name)
 
-    from .view import build_view
+    from ..present.view import build_view
 
     variants = []
     if fmt == "moodle":
@@ -330,7 +297,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
             groups.append((v.id, variant_questions(v.problem, v.trace, build_view(v.trace), label=v.id)))
         put("quiz.xml", quiz_xml(gen.base.title, groups))
     else:
-        from .render import make_environment
+        from ..present.render import make_environment
 
         env = make_environment(fmt)
         ext = SHEET_FORMATS[fmt]
@@ -361,7 +328,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
 def _template(env, name: str):
     import jinja2
 
-    from .errors import TemplateNotFound
+    from ..errors import TemplateNotFound
 
     try:
         return env.get_template(name)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import TracerError
+from ..errors import TracerError
 
 MAX_BYTES = 1 << 20  # 1 MiB: far more than any spec or answer sheet needs
 MAX_DEPTH = 32

@@ -1,0 +1,11 @@
+"""The grading stage: student answer files judged against a Trace.
+
+    answer_values.py    the answer model: numbers as written, entries, sheets, limits
+    answers.py          reading untrusted answer files (YAML, JSON; CSV in answers_csv.py)
+    grading.py          tolerances, the spec's ask: and grading:, answer keys in a notation
+    recompute.py        the network's local formula of every quantity (follow-through, rounding)
+    check.py            a verdict per answered element, the first error, the score
+    report.py           a check Report as text, Markdown or JSON
+    gradebook.py        many answer files to one CSV gradebook
+    answer_template.py  the blank answer file a homework hands out
+"""

@@ -1,0 +1,8 @@
+"""The homework stage: a problem of its own for every student, and its delivery.
+
+    randomize.py  the spec's randomize: section (grids, constraints)
+    variants.py   drawing variants; sheets, solutions and keys; checking by variant
+    asking.py     what a homework asks: default questions, key entries, their symbols
+    roster.py     class rosters (CSV) naming the variants
+    moodle.py     Moodle XML quizzes
+"""

@@ -1,0 +1,51 @@
+"""What a homework asks: the default questions, the answer key's entries, the symbol of each.
+
+Shared by the problem sheets and answer keys (variants) and the LMS exports (moodle).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..grade.check import element_key
+from ..grade.grading import asked_elements, notation_aliases
+from ..problem.network import Problem
+
+# Iteration 1's forward and backward quantities: what a variant asks when the spec has no `ask:`.
+_DEFAULT_ASK = re.compile(r"iter1\.(?:ex\d+\.)?(?:a\d+|h\d+|yhat|loss|delta\d+)|iter1\.grad\.[Wb]\d+")
+
+
+def default_ask(problem: Problem, values: dict) -> list[str]:
+    """Iteration 1's a, h (but h(L), which is yhat), yhat, loss, delta and gradient, in computation order."""
+    last = f"h{problem.depth}"
+    return [p for p in values if _DEFAULT_ASK.fullmatch(p) and p.rsplit(".", 1)[-1] != last]
+
+
+def key_entries(problem: Problem, values: dict) -> dict:
+    """{answer key: full-precision value} of the asked quantities, in computation order."""
+    out = {}
+    for path, elements in asked_elements(problem.ask, values, notation_aliases(problem)).items():
+        arr = np.asarray(values[path], dtype=float)
+        if elements is None:
+            out[path] = float(arr.reshape(-1)[0]) if arr.size == 1 else (arr + 0.0).tolist()
+        else:
+            for idx in np.ndindex(arr.shape):
+                if idx in elements:
+                    out[element_key(path, idx, arr.shape)] = float(arr[idx]) + 0.0
+    return out
+
+
+def step_symbols(view) -> dict:
+    """path -> the symbol a handout writes for it: the first step that computes it (yhat: its own)."""
+    found = {}
+    for it in view.iterations:
+        for sec in [*it.examples, *([it.aggregate] if it.aggregate else []), it.update]:
+            for step in sec.steps:
+                if step.path and step.path not in found:
+                    found[step.path] = step.lhs
+    last = f".h{view.notation.depth}"
+    for path in [p for p in found if p.endswith(last)]:
+        found[path[: -len(last)] + ".yhat"] = view.notation.yhat
+    return found

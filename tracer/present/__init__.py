@@ -1,0 +1,15 @@
+"""The presenting stage: a Trace as a handout (LaTeX, Markdown) or as JSON.
+
+    view.py          Trace -> View, for any kind (its kind's builder does the work)
+    view_network.py  the network View: problem section, iterations, summary
+    view_passes.py   the network View's per-iteration sections
+    view_context.py  what those builders share: operands, chains, labels
+    steps.py         the step model: Step, Part, Section, IterationView, View
+    derivation.py    the Derivation section: the chain rule, simplified by sympy
+    symbolic.py      formulas derived by sympy and their LaTeX printer
+    numfmt.py        every number shown is formatted here
+    render.py        View -> text through the Jinja2 templates
+    export_json.py   Trace -> JSON, every value at full precision
+
+Templates lay out a View; they never compute.
+"""

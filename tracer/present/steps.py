@@ -1,0 +1,70 @@
+"""The step model every View is made of: a Step is one displayed equation.
+
+A step reads `lhs = chain[0] = chain[1] = ...`: the general formula, the formula
+with numbers substituted, and the result. Steps group into Parts (Forward pass,
+Loss, ...) and Sections (an example, an update); a View holds a whole handout.
+Templates lay these out; they never compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..problem.notation import Notation
+
+
+@dataclass
+class Step:
+    """One displayed equation: `lhs = chain[0] = ... = chain[-1]`."""
+
+    lhs: str
+    chain: list[str]
+    path: str = ""  # the quantity this step computes, if any
+    value: object = None
+
+    @property
+    def tex(self) -> str:
+        return " = ".join([self.lhs, *self.chain])
+
+
+@dataclass
+class Part:
+    title: str
+    steps: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    steps: list[Step] = field(default_factory=list)
+    note: str = ""
+    parts: list[Part] = field(default_factory=list)  # the steps again, grouped by phase
+
+    def part(self, title: str) -> list[Step]:
+        """Start a new phase and return its list of steps."""
+        self.parts.append(Part(title))
+        return self.parts[-1].steps
+
+
+@dataclass
+class IterationView:
+    t: int
+    caption: str  # which example(s)
+    examples: list[Section]  # forward and backward pass per example
+    aggregate: Section | None  # batch mean and regularization
+    update: Section
+
+
+@dataclass
+class View:
+    title: str
+    description: str
+    setup: list[tuple[str, str]]  # (label, text) lines about the problem
+    initial: list[list[Step]]  # one row per layer: its parameters as the notation shows them
+    data_head: list[str]
+    data_rows: list[list[str]]  # example number, x as a row, y as a row
+    derivation: list[Step]  # the chain rule for an output and a hidden weight, simplified by sympy
+    iterations: list[IterationView]
+    summary_head: list[str]
+    summary_rows: list[list[str]]
+    notation: Notation

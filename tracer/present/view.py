@@ -1,0 +1,17 @@
+"""Trace -> View: the worked example as steps, each with its value and display string.
+
+One entry point for every kind of problem; the kind's own builder does the work
+(`view_network.build_network_view` for a layered network; see tracer.problem.kinds).
+"""
+
+from __future__ import annotations
+
+from ..problem.kinds import kind_of
+from .steps import IterationView, Part, Section, Step, View
+
+__all__ = ["build_view", "IterationView", "Part", "Section", "Step", "View"]
+
+
+def build_view(trace, notation=None) -> View:
+    """Lay out every number of `trace` as steps, in computation order."""
+    return kind_of(trace).hook("view")(trace, notation)

@@ -1,0 +1,89 @@
+"""Trace -> View for a layered network: the problem section, every iteration, the summary.
+
+Symbols and the shape in which weights are shown come from the problem's
+notation profile; the per-iteration sections are in `view_passes`.
+"""
+
+from __future__ import annotations
+
+from ..engine.arithmetic import EXACT_DIGITS
+from ..engine.trace import Trace
+from ..problem.notation import Notation
+from . import numfmt
+from .derivation import derivation_steps
+from .steps import Step, View
+from .view_context import ACT_NAME, LOSS_NAME, Context, T
+from .view_passes import iteration_view
+
+
+def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
+    """Lay out every number of `trace` as steps, in computation order."""
+    p = trace.problem
+    nt = notation or p.notation.bind(p.depth)
+    c = Context(trace, nt)
+    d = p.decimals
+
+    setup = [
+        ("Network", "layers " + " \u2013 ".join(str(n) for n in p.layers) + " (input first)"),
+        ("Activations", ", ".join(f"layer {l}: {ACT_NAME[a]}" for l, a in enumerate(p.activations, 1))),
+        ("Loss", LOSS_NAME[p.loss]),
+        ("Training", _mode_text(p)),
+    ]
+    arith = {
+        "exact": f"exact: every value carried with {EXACT_DIGITS} significant digits, so each digit shown is certified",
+        "by-hand": f"by hand: every intermediate rounded to {d} decimal places before it is used further, as with a calculator",
+    }.get(trace.arithmetic)
+    if arith:
+        setup.append(("Arithmetic", arith))
+    if p.l2:
+        setup.append(("Regularization", f"L2 with strength {numfmt.plain(p.l2, 12)} on the weights"))
+    if p.frozen:
+        setup.append(("Frozen", ", ".join(p.frozen) + " (never updated)"))
+    if nt.profile.name != "default":
+        setup.append(("Notation", f"{nt.profile.name}: {nt.profile.description}"))
+    if nt.augmented:
+        where = "last" if nt.profile.bias_mode == "last" else "first"
+        setup.append(("Biases", f"the {where} row of each weight matrix, acting on an input augmented with 1; "
+                                "backpropagation leaves that row out"))
+
+    initial = [[Step(sym, [c.fmt(mat)], path=f"iter1.{name}", value=mat)
+                for sym, mat, name in c.shown(l, p.params[f"W{l}"], p.params[f"b{l}"])]
+               for l in range(1, p.depth + 1)]
+    data_head = [r"\text{Example}", T(nt.x), T(nt.y) if p.layers[-1] > 1 else nt.y]
+    data_rows = [[str(i), numfmt.row(ex.x, d), numfmt.row(ex.y, d)] for i, ex in enumerate(p.data, 1)]
+
+    iterations = [iteration_view(c, it) for it in trace.iterations]
+    head, rows = _summary(c)
+    return View(p.title, p.description, setup, initial, data_head, data_rows, derivation_steps(p, nt),
+                iterations, head, rows, nt)
+
+
+def _mode_text(p) -> str:
+    lr = numfmt.plain(p.learning_rate, 12)
+    n = len(p.data)
+    if p.mode == "sgd":
+        how = "stochastic gradient descent, one example per iteration"
+    elif p.mode == "gd":
+        how = f"full-batch gradient descent, the gradient averaged over all {n} examples"
+    else:
+        how = f"mini-batch gradient descent, batches of {p.batch_size}"
+    if p.shuffle_seed is not None and p.mode != "gd":
+        how += f", order shuffled each epoch (seed {p.shuffle_seed})"
+    return f"{how}; learning rate {lr}; {p.iterations} iteration{'s' if p.iterations != 1 else ''}"
+
+
+def _summary(c: Context) -> tuple[list[str], list[list[str]]]:
+    """One row per iteration: its output(s), its loss and the parameters it started from."""
+    nt, p, v, d = c.nt, c.p, c.v, c.d
+    layers = range(1, p.depth + 1)
+    head = [r"\text{Iteration}", nt.yhat, nt.loss,
+            *(sym for l in layers for sym, _, _ in c.shown_at("iter1.", l))]
+    rows = []
+    for it in c.trace.iterations:
+        yh = [v[f"{it.example_prefix(n)}yhat"] for n in range(1, len(it.examples) + 1)]
+        rows.append([str(it.t), ",\\ ".join(numfmt.array(y, d) for y in yh), numfmt.number(v[f"{it.prefix}loss"], d),
+                     *(c.fmt(m) for l in layers for _, m, _ in c.shown_at(it.prefix, l))])
+    rows.append([r"\text{final}", "", "", *(c.fmt(m) for l in layers for _, m, _ in c.shown_at("final.", l))])
+    return head, rows
+
+

@@ -1,0 +1,233 @@
+"""The network View's per-iteration sections: forward pass, loss, backward pass, gradients,
+the batch mean and regularization, and the update."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.trace import Iteration
+from ..problem.notation import Notation
+from . import numfmt
+from . import symbolic as S
+from .steps import IterationView, Section, Step
+from .view_context import (
+    ACT_TEX,
+    Context,
+    T,
+    augment,
+    column,
+    paren,
+    per_unit,
+    unit_names,
+    with_one,
+)
+
+
+def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
+    nt, p, v = c.nt, c.p, c.v
+    L = p.depth
+    for l in range(1, L + 1):
+        W, b = v[f"{it.prefix}W{l}"], v[f"{it.prefix}b{l}"]
+        hp = v[f"{e}h{l - 1}"] if l > 1 else v[e + "x"]
+        a = v[f"{e}a{l}"]
+        wsym, prev = nt.sym("weight", l), nt.sym("act", l - 1)
+        if nt.augmented:
+            tilde = rf"\tilde{{{prev}}}"
+            formula = f"{T(wsym)} {tilde}"
+            subst = f"{c.mat(augment(nt, W, b).T)} {c.op(with_one(nt, hp))}"
+        else:
+            formula = f"{T(wsym) if nt.transposed else wsym} {prev} + {nt.sym('bias', l)}"
+            subst = f"{c.mat(W)} {c.op(hp)} + {c.op(b)}"
+        steps.append(Step(nt.sym("pre", l), c.chain(formula, subst, a, f"{e}a{l}"), f"{e}a{l}", a))
+        act = p.activations[l - 1]
+        g_tex = ACT_TEX[act]
+        h = v[f"{e}h{l}"]
+        formula = g_tex.format(a=nt.sym("pre", l))
+        if act == "softmax":
+            subst = g_tex.format(a=c.fmt(a))
+        else:
+            subst = column([g_tex.format(a=numfmt.number(x, c.d)) for x in np.ravel(a)])
+        out = nt.sym("act", l)
+        lhs = out if l < L or out == nt.yhat else f"{nt.yhat} = {out}"
+        steps.append(Step(lhs, c.chain(formula, subst, h, f"{e}h{l}"), f"{e}h{l}", h))
+
+
+def _example_section(c: Context, it: Iteration, n: int) -> Section:
+    nt, p, v, d = c.nt, c.p, c.v, c.d
+    e = it.example_prefix(n)
+    L = p.depth
+    index = it.examples[n - 1] + 1
+    sec = Section(f"Example {index}" if len(p.data) > 1 else "Example")
+    _forward(c, it, e, sec.part("Forward pass"))
+
+    steps = sec.part("Loss")
+    y, yhat = v[e + "y"], v[e + "yhat"]
+    n_out = p.layers[-1]
+    form, subst = _loss_lines(p.loss, n_out, y, yhat, d, nt)
+    if len(it.examples) == 1 and p.l2:
+        loss_val = c.trace.aux[it.prefix + "data_loss"]
+        steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(form, subst, loss_val), "", loss_val))
+    else:
+        loss_val = v[e + "loss"]
+        steps.append(Step(nt.loss, c.chain(form, subst, loss_val, e + "loss"), e + "loss", loss_val))
+
+    steps = sec.part("Backward pass")
+    dl = v[e + "dL_dyhat"]
+    out_names = unit_names(nt, L)
+    dl_expr = S.loss_derivative(p.loss, n_out)
+    dl_lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}}"
+    steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, out_names),
+                                      per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, d), dl, e + "dL_dyhat"),
+                      e + "dL_dyhat", dl))
+    for l in range(L, 0, -1):
+        act = p.activations[l - 1]
+        delta = v[f"{e}delta{l}"]
+        names = unit_names(nt, l)
+        gp_sym = f"g'({nt.sym('pre', l)})"
+        if act != "softmax":
+            gp = v[f"{e}gprime{l}"]
+            gexpr = S.activation_derivative(act).expr
+            units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
+            steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, d), gp,
+                                              f"{e}gprime{l}"), f"{e}gprime{l}", gp))
+        if l == L:
+            simplified = S.output_delta(p.loss, act, n_out)
+            unit_vals = {S.y: y, S.yh: yhat, S.a: v[f"{e}a{l}"]}
+            chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
+            links = [x for x in (chain_rule, S.to_latex(simplified, out_names)) if x]
+            tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, d), delta, f"{e}delta{l}")
+            steps.append(Step(nt.sym("delta", l), [*links[:-1], *tail], f"{e}delta{l}", delta))
+        else:
+            Wn = v[f"{it.prefix}W{l + 1}"]
+            if nt.transposed:  # in-out weights times delta; the bias row (if any) left out
+                wsym = nt.sym("weight", l + 1)
+                form = rf"{gp_sym} \odot \left({wsym} {nt.sym('delta', l + 1)}\right)"
+            else:
+                form = rf"{gp_sym} \odot \left({T(nt.sym('weight', l + 1))} {nt.sym('delta', l + 1)}\right)"
+            subst = rf"{c.fmt(v[f'{e}gprime{l}'])} \odot \left({c.mat(Wn.T)} {c.op(v[f'{e}delta{l + 1}'])}\right)"
+            steps.append(Step(nt.sym("delta", l), c.chain(form, subst, delta, f"{e}delta{l}"), f"{e}delta{l}", delta))
+
+    steps = sec.part("Gradients" if len(it.examples) == 1 else "Gradients for this example")
+    single = len(it.examples) == 1
+    for l in range(L, 0, -1):
+        hp = v[f"{e}h{l - 1}"] if l > 1 else v[e + "x"]
+        dsym, prev = nt.sym("delta", l), nt.sym("act", l - 1)
+        grads = {}
+        for kind in ("W", "b"):
+            name = f"{kind}{l}"
+            if not single:
+                grads[name] = (f"{e}grad.{name}", v[f"{e}grad.{name}"])
+            elif p.l2 and kind == "W":
+                grads[name] = ("", c.trace.aux[f"{it.prefix}data_grad.{name}"])
+            else:
+                grads[name] = (f"{it.prefix}grad.{name}", v[f"{it.prefix}grad.{name}"])
+        data_mark = r"\Big|_{\text{data}}" if (p.l2 and single) else ""
+        delta = v[f"{e}delta{l}"]
+        if nt.augmented:
+            g = augment(nt, grads[f"W{l}"][1], grads[f"b{l}"][1])
+            tilde = rf"\tilde{{{prev}}}"
+            steps.append(Step(nt.grad(f"W{l}") + data_mark,
+                              c.chain(rf"{tilde} \, {T(dsym)}", rf"{c.op(with_one(nt, hp))} {numfmt.row(delta, d)}", g,
+                                      grads[f"W{l}"][0]), grads[f"W{l}"][0], g))
+            continue
+        path, g = grads[f"W{l}"]
+        if nt.transposed:
+            form, subst, shown = rf"{prev} \, {T(dsym)}", rf"{c.op(hp)} {numfmt.row(delta, d)}", g.T
+        else:
+            form, subst, shown = rf"{dsym} \, {T(prev)}", rf"{c.op(delta)} {numfmt.row(hp, d)}", g
+        steps.append(Step(nt.grad(f"W{l}") + data_mark, c.chain(form, subst, shown, path), path, g))
+        path, g = grads[f"b{l}"]
+        steps.append(Step(nt.grad(f"b{l}"), c.chain(dsym, None, g, path), path, g))
+    return sec
+
+
+def _aggregate(c: Context, it: Iteration) -> Section | None:
+    nt, p, v, d = c.nt, c.p, c.v, c.d
+    m = len(it.examples)
+    if m == 1 and not p.l2:
+        return None
+    sec = Section("Gradient of the iteration" if m > 1 else "Regularization")
+    pre = it.prefix
+    if m > 1:
+        sec.note = f"The loss and the gradients are means over the {m} examples of this iteration."
+        losses = [v[f"{it.example_prefix(n)}loss"] for n in range(1, m + 1)]
+        subst = rf"\frac{{1}}{{{m}}}\left(" + " + ".join(paren(x, d) for x in losses) + r"\right)"
+        if p.l2:
+            sec.steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(None, subst, c.trace.aux[pre + "data_loss"])))
+        else:
+            sec.steps.append(Step(nt.loss, c.chain(None, subst, v[pre + "loss"], pre + "loss"), pre + "loss", v[pre + "loss"]))
+    lam = numfmt.number(p.l2, 12)
+    if p.l2:
+        wsum = " + ".join(rf"\lVert {nt.sym('weight', l)} \rVert_F^2" for l in range(1, p.depth + 1))
+        loss = v[pre + "loss"]
+        sec.steps.append(Step(nt.loss, c.chain(
+            rf"{nt.loss}_{{\text{{data}}}} + \frac{{\lambda}}{{2}}\left({wsum}\right)",
+            rf"{paren(c.trace.aux[pre + 'data_loss'], d)} + \frac{{{lam}}}{{2}} \cdot {numfmt.number(c.trace.aux[pre + 'sq_weights'], d)}",
+            loss, pre + "loss"), pre + "loss", loss))
+    for l in range(p.depth, 0, -1):
+        per_example = [c.shown(l, v[f"{it.example_prefix(n)}grad.W{l}"], v[f"{it.example_prefix(n)}grad.b{l}"])
+                       for n in range(1, m + 1)] if m > 1 else None
+        data = c.shown(l, c.trace.aux[f"{pre}data_grad.W{l}"], v[f"{pre}grad.b{l}"]) if p.l2 else None
+        total = c.shown_at(pre + "grad.", l)
+        weights = c.shown(l, v[f"{pre}W{l}"], v[f"{pre}b{l}"] * 0)
+        for i, (sym, g, name) in enumerate(total):
+            lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {sym}}}"
+            mean = None
+            if per_example:
+                mean = rf"\frac{{1}}{{{m}}}\left(" + " + ".join(c.fmt(ex[i][1]) for ex in per_example) + r"\right)"
+            if p.l2 and name.startswith("W"):
+                if mean:
+                    sec.steps.append(Step(lhs + r"\Big|_{\text{data}}", c.chain(mean, None, data[i][1])))
+                form = rf"{lhs}\Big|_{{\text{{data}}}} + \lambda {sym}" + (r"_{\text{weights}}" if nt.augmented else "")
+                subst = rf"{c.fmt(data[i][1])} + {lam} {c.op(weights[i][1])}"
+                sec.steps.append(Step(lhs, c.chain(form, subst, g, f"{pre}grad.{name}"), f"{pre}grad.{name}", g))
+            elif mean:
+                sec.steps.append(Step(lhs, c.chain(None, mean, g, f"{pre}grad.{name}"), f"{pre}grad.{name}", g))
+    return sec
+
+
+def _update(c: Context, it: Iteration) -> Section:
+    nt, p = c.nt, c.p
+    sec = Section("Update")
+    lr = numfmt.number(p.learning_rate, 12)
+    pre = it.prefix
+    for l in range(1, p.depth + 1):
+        old, grad, new = c.shown_at(pre, l), c.shown_at(pre + "grad.", l), c.shown_at(pre + "new.", l)
+        for (sym, o, name), (_, g, _), (_, n, _) in zip(old, grad, new):
+            frozen = [x for x in (f"W{l}", f"b{l}") if x in p.frozen and (x == name or nt.augmented)]
+            path = f"{pre}new.{name}"
+            if frozen and (not nt.augmented or len(frozen) == 2):
+                sec.steps.append(Step(sym + r"_{\text{new}}", [rf"{sym} = {c.fmt(n)} \quad \text{{(frozen)}}"], path, n))
+                continue
+            form = rf"{sym} - {nt.lr} \, \frac{{\partial {nt.loss}}}{{\partial {sym}}}"
+            subst = rf"{c.fmt(o)} - {lr} {c.op(g)}"
+            note = rf" \quad \text{{({', '.join(frozen)} frozen)}}" if frozen else ""
+            chain = c.chain(form, subst, n, path)
+            chain[-1] += note
+            sec.steps.append(Step(sym + r"_{\text{new}}", chain, path, n))
+    return sec
+
+
+def iteration_view(c: Context, it: Iteration) -> IterationView:
+    idx = [i + 1 for i in it.examples]
+    if len(idx) == 1:
+        caption = f"example {idx[0]}" if len(c.p.data) > 1 else "the training example"
+    else:
+        caption = "examples " + ", ".join(map(str, idx))
+    sections = [_example_section(c, it, n) for n in range(1, len(it.examples) + 1)]
+    for sec in sections:
+        sec.steps = [s for part in sec.parts for s in part.steps]
+    return IterationView(it.t, caption, sections, _aggregate(c, it), _update(c, it))
+
+
+
+def _loss_lines(loss: str, n_out: int, y, yhat, d: int, nt: Notation) -> tuple[str, str]:
+    """The loss formula and its substitution; several outputs are written out term by term."""
+    term = S.loss_expr(loss, n_out)
+    if n_out == 1:
+        names = {S.y: nt.y, S.yh: nt.yhat}
+        return S.to_latex(term, names), S.to_latex(term, names, {S.y: paren(y[0], d), S.yh: paren(yhat[0], d)})
+    names = {S.y: f"{nt.y}_k", S.yh: f"{nt.yhat}_k"}
+    form = rf"\sum_{{k=1}}^{{{n_out}}} \left[{S.to_latex(term, names)}\right]"
+    parts = [S.to_latex(term, names, {S.y: paren(y[k], d), S.yh: paren(yhat[k], d)}) for k in range(n_out)]
+    return form, " + ".join(rf"\left[{t}\right]" for t in parts)

@@ -1,0 +1,14 @@
+"""The problem stage: what a spec says, validated into an immutable Problem.
+
+    spec.py        load a spec file or mapping; dispatch to its kind's parser
+    kinds.py       the kinds of problem and the hooks each implements (the seam)
+    network.py     layered-network problems: the Problem dataclass and its parser
+    validate.py    small field validators shared by every kind (and randomize:)
+    notation.py    notation profiles: how a course writes the symbols (part of a spec)
+    quantities.py  the quantity paths, with meaning, formula and shape
+    paths.py       element paths: `iter1.W1[2,1]`
+    safeload.py    YAML/JSON loading for input from anyone
+    examples.py    the built-in examples
+
+Imports nothing above itself: every later stage may read a Problem.
+"""
