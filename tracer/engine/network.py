@@ -1,6 +1,6 @@
 """The engine: run the iterations of a `Problem` and record every quantity.
 
-Each recorded value is stored under its path from QUANTITIES.md, in the order it
+Each recorded value is stored under its path from docs/quantities.md, in the order it
 is computed. The forward and backward passes are the textbook ones:
 
     a(l) = W(l) h(l-1) + b(l),  h(l) = g_l(a(l))

@@ -37,7 +37,7 @@ class Trace:
     problem: Problem
     iterations: list[Iteration]
     values: dict[str, np.ndarray] = field(default_factory=dict)
-    # Not in QUANTITIES.md but shown in handouts: data-only loss and gradient when l2 > 0.
+    # Not in docs/quantities.md but shown in handouts: data-only loss and gradient when l2 > 0.
     aux: dict[str, np.ndarray] = field(default_factory=dict)
     arithmetic: str = "float"  # see tracer.arithmetic; values are mpmath numbers when "exact"
     rounded: set = field(default_factory=set)  # by-hand: paths whose value rounding changed

@@ -4,6 +4,8 @@
     kinds.py       the kinds of problem and the hooks each implements (the seam)
     network.py     layered-network problems: the Problem dataclass and its parser
     validate.py    small field validators shared by every kind (and randomize:)
+    fields.py      the spec's field names, choices and limits (no numpy: the schema reads them)
+    schema.py      the JSON Schema of a spec (`bptrace schema`), for editors
     notation.py    notation profiles: how a course writes the symbols (part of a spec)
     quantities.py  the quantity paths, with meaning, formula and shape
     paths.py       element paths: `iter1.W1[2,1]`

@@ -1,14 +1,14 @@
 """Notation profiles: how a course writes backprop.
 
 A profile sets display symbols (with per-layer overrides), the weight layout
-(`out-in`: W(l) is n_l x n_(l-1) as in QUANTITIES.md; `in-out`: the transpose,
+(`out-in`: W(l) is n_l x n_(l-1) as in docs/quantities.md; `in-out`: the transpose,
 W_ij from unit i of layer l-1 to unit j of layer l), the bias convention
 (`separate` vectors, or a row of the in-out weight matrix acting on an input
 augmented with 1: `last` row or `first` row, the latter the lectures' node
 x_0 = 1), and aliases that answer files may use for canonical names.
 
-Built-in profiles follow the lecture notes in shared/seeds:
-    default        a(l), h(l), yhat, W(l), b(l), delta(l)      (QUANTITIES.md)
+Built-in profiles follow the course notes the project started from:
+    default        a(l), h(l), yhat, W(l), b(l), delta(l)      (docs/quantities.md)
     lecture        notes 002: a^(1), u, z, yhat, W^(1) k x d, separate b
     hidden-output  notes 001: x -> hidden h (weights W) -> output d-hat (weights V), targets d
     layered        notes 003: z^(l), h^(l), output o, biases as the last row of W^(l), z = W^T h
@@ -27,12 +27,15 @@ KINDS = ("pre", "act", "weight", "bias", "delta")
 LAYOUTS = ("out-in", "in-out")
 BIAS_MODES = ("separate", "last", "first")
 SCALARS = ("x", "y", "yhat", "loss", "lr")
+INLINE_KEYS = ("name", "base", "symbols", "layers", "layout", "bias", "aliases")  # an inline profile's fields
+SYMBOL_PATTERN = r"^[^\n\r\x00-\x1f]{1,80}$"  # a display symbol: LaTeX, one line, 1 to 80 characters
+ALIAS_PATTERN = r"[A-Za-z][A-Za-z0-9_]*"  # an answer-file alias (whole string)
 
 
 @dataclass(frozen=True)
 class Profile:
     name: str = "default"
-    description: str = "the names of QUANTITIES.md"
+    description: str = "the names of docs/quantities.md"
     x: str = "x"
     y: str = "y"
     yhat: str = r"\hat{y}"
@@ -133,7 +136,7 @@ BUILTIN: dict[str, Profile] = {
     ),
 }
 
-_SYMBOL = re.compile(r"^[^\n\r\x00-\x1f]{1,80}$")
+_SYMBOL = re.compile(SYMBOL_PATTERN)
 
 
 def profile_from_spec(value: Any, depth: int) -> Profile:
@@ -146,10 +149,9 @@ def profile_from_spec(value: Any, depth: int) -> Profile:
         return _fix_output_symbol(BUILTIN[value], depth)
     if not isinstance(value, dict):
         raise SpecError("notation", "expected a profile name or a mapping {base, symbols, layers, layout, bias, aliases}")
-    allowed = ("name", "base", "symbols", "layers", "layout", "bias", "aliases")
     for key in value:
-        if key not in allowed:
-            raise SpecError(f"notation.{key}", f"unknown field; known fields: {', '.join(allowed)}")
+        if key not in INLINE_KEYS:
+            raise SpecError(f"notation.{key}", f"unknown field; known fields: {', '.join(INLINE_KEYS)}")
     base_name = value.get("base", "default")
     if base_name not in BUILTIN:
         raise SpecError("notation.base", f"unknown profile {base_name!r}; built-in profiles: {', '.join(BUILTIN)}")
@@ -190,7 +192,7 @@ def profile_from_spec(value: Any, depth: int) -> Profile:
     if "aliases" in value:
         aliases = value["aliases"]
         if not isinstance(aliases, dict) or not all(
-            isinstance(k, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", k) and isinstance(v, str) for k, v in aliases.items()
+            isinstance(k, str) and re.fullmatch(ALIAS_PATTERN, k) and isinstance(v, str) for k, v in aliases.items()
         ):
             raise SpecError("notation.aliases", "expected {alias: canonical name}, e.g. {u: h1, z: a2}")
         changes["aliases"] = {**BUILTIN[base_name].aliases, **aliases}

@@ -1,4 +1,4 @@
-"""Quantity paths of QUANTITIES.md: `iter1.a1`, `iter2.grad.W1`, `iter1.W1[2,1]`."""
+"""Quantity paths of docs/quantities.md: `iter1.a1`, `iter2.grad.W1`, `iter1.W1[2,1]`."""
 
 from __future__ import annotations
 

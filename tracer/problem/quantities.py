@@ -37,7 +37,7 @@ NETWORK_QUANTITIES = (
     Quantity("iter{t}.h{l}", "activation of layer l", "h(l) = g_l(a(l))", "n_l"),
     Quantity("iter{t}.yhat", "the output, the same as h{L}", "yhat = h(L)", "n_L"),
     Quantity("iter{t}.loss", "the iteration's loss: mean over its examples, plus regularization",
-             "L = mean of loss(y, yhat) + (l2/2) sum ||W(l)||^2", "scalar"),
+             "L = mean of loss(y, yhat) + (l2/2) sum ‖W(l)‖²", "scalar"),
     Quantity("iter{t}.dL_dyhat", "derivative of the loss by the output", "dL/dyhat", "n_L"),
     Quantity("iter{t}.gprime{l}", "derivative of the activation, elementwise (absent for a softmax output)",
              "g_l'(a(l))", "n_l"),
@@ -56,9 +56,14 @@ NETWORK_QUANTITIES = (
 # In an iteration of several examples (gd, minibatch), these are recorded per example
 # as iter{t}.ex{n}.NAME; iter{t}.loss and iter{t}.grad.* stay the batch means.
 PER_EXAMPLE = ("x", "y", "a{l}", "h{l}", "yhat", "loss", "dL_dyhat", "gprime{l}", "delta{l}", "grad.W{l}", "grad.b{l}")
+_EXAMPLE_MEANING = {
+    "x": "the input of example n of the batch", "y": "the target of example n of the batch",
+    "loss": "the loss of example n alone", "grad.W{l}": "example n's gradient of W(l)",
+    "grad.b{l}": "example n's gradient of b(l)",
+}
 EXAMPLE_QUANTITIES = tuple(
-    Quantity("iter{t}.ex{n}." + q.pattern.split(".", 1)[1], q.meaning.replace("the iteration's ", "")
-             .replace(" of a one-example iteration", "") + " (example n of the batch)", q.formula, q.shape)
+    Quantity("iter{t}.ex{n}." + name, _EXAMPLE_MEANING.get(name, q.meaning + ", for example n of the batch"),
+             "loss(y, yhat)" if name == "loss" else q.formula, q.shape)
     for name in PER_EXAMPLE for q in NETWORK_QUANTITIES if q.pattern == "iter{t}." + name
 )
 QUANTITIES = NETWORK_QUANTITIES + EXAMPLE_QUANTITIES

@@ -1,7 +1,7 @@
 """Rendering: golden handouts, escaping, and real compilers on every shipped example.
 
 Regenerate the golden files after a deliberate change with
-    UPDATE_GOLDEN=1 pytest tests/test_render.py
+    UPDATE_GOLDEN=1 pytest tests/present/test_render.py tests/problem/test_notation.py
 and review the diff like code.
 """
 
@@ -24,7 +24,7 @@ from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).resolve().parents[1]  # tests/: golden files and tools
 GOLDEN = HERE / "golden"
 EXAMPLES = [name for name, _ in list_examples()]
 IN_CI = os.environ.get("CI") == "true"

@@ -25,7 +25,7 @@ from tracer.grade.gradebook import (
 )
 from tracer.problem.spec import load_problem
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LECTURE_FILE = REPO / "examples" / "lecture-2-2-1.yaml"
 PROBLEM = load_problem(LECTURE_FILE)
 TRUE = run(PROBLEM).values

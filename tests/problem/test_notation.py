@@ -17,7 +17,7 @@ from tracer.problem.examples import example_path, list_examples
 from tracer.problem.notation import BUILTIN, canonical_key
 from tracer.problem.spec import load_problem
 
-GOLDEN = Path(__file__).parent / "golden" / "profiles"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "profiles"
 EXAMPLES = [name for name, _ in list_examples()]
 PROFILES = [name for name in BUILTIN if name != "default"]
 

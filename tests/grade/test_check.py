@@ -24,7 +24,7 @@ from tracer.grade.grading import Tolerance, notation_aliases
 from tracer.grade.report import format_report
 from tracer.problem.spec import load_problem
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LECTURE_FILE = REPO / "examples" / "lecture-2-2-1.yaml"
 LECTURE = yaml.safe_load(LECTURE_FILE.read_text())
 

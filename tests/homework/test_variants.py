@@ -38,7 +38,7 @@ from tracer.homework.variants import (
 )
 from tracer.problem.spec import load_problem
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 IN_CI = os.environ.get("CI") == "true"
 
 

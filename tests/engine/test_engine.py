@@ -782,7 +782,7 @@ def test_saturated_hidden_layer_gives_no_warnings():
 
 # -- 7: the lecture's 2-2-1 example -----------------------------------------------------
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_lecture_example_against_a_hand_computation():

@@ -20,7 +20,7 @@ from tracer.homework.moodle import problem_quiz, tolerance_text
 from tracer.homework.variants import Generator, numbered_ids, write_variants
 from tracer.problem.spec import load_problem
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 LECTURE = yaml.safe_load((REPO / "examples" / "lecture-2-2-1.yaml").read_text())
 HOMEWORK = {**LECTURE, "iterations": 1, "randomize": True,
             "ask": ["iter1.yhat", "iter1.loss", "iter1.delta1[2]", "iter1.grad.W1"]}  # in computation order
