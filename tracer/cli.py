@@ -122,6 +122,15 @@ def _build_parser() -> argparse.ArgumentParser:
     examples = sub.add_parser("examples", help="list the built-in examples",
                               description="List the built-in examples: name, then a short description.")
     examples.set_defaults(handler=_cmd_examples)
+
+    schema = sub.add_parser(
+        "schema", help="print the JSON Schema of a problem spec, for editors",
+        description="Print the JSON Schema (draft 2020-12) of a problem spec: editors such as VS Code's "
+                    "YAML extension use it for completion, hover text and checks while a spec is written "
+                    "(see docs/spec.md). bptrace's own validation stays the authority.",
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    schema.set_defaults(handler=_cmd_schema)
     return parser
 
 
@@ -219,6 +228,15 @@ def _cmd_examples(args) -> int:
 
     for name, description in list_examples():
         print(f"{name:<22} {description}")
+    return 0
+
+
+def _cmd_schema(args) -> int:
+    import json
+
+    from .problem.schema import spec_schema
+
+    _write(json.dumps(spec_schema(), indent=2) + "\n", args.output)
     return 0
 
 

@@ -25,9 +25,14 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import SpecError
+from ..problem.fields import (
+    DEFAULT_FOLLOW_THROUGH,
+    DEFAULT_POINTS,
+    GRADING_KEYS,
+    MAX_SIG_FIGS,
+)
 from ..problem.paths import split_element
 
-GRADING_KEYS = ("points", "follow_through", "abs_tol", "rel_tol", "sig_figs")
 _SLACK = 1e-12  # float noise: 0.8934 - 0.89335 is not exactly 0.00005
 
 
@@ -184,8 +189,8 @@ def policy_for(problem, values: Mapping[str, np.ndarray], tolerance: Tolerance |
     for key in grading:
         if key not in GRADING_KEYS:
             raise SpecError(f"grading.{key}", f"unknown field; known fields: {', '.join(GRADING_KEYS)}")
-    follow = _fraction(grading.get("follow_through", 0.5), "grading.follow_through")
-    default, points = _points(grading.get("points", 1), values)
+    follow = _fraction(grading.get("follow_through", DEFAULT_FOLLOW_THROUGH), "grading.follow_through")
+    default, points = _points(grading.get("points", DEFAULT_POINTS), values)
     spec_tol = Tolerance(
         abs_tol=_nonneg(grading.get("abs_tol"), "grading.abs_tol"),
         rel_tol=_nonneg(grading.get("rel_tol"), "grading.rel_tol"),
@@ -235,7 +240,7 @@ def _names_an_element(entry: str, values, aliases) -> bool:
 def _points(raw: Any, values) -> tuple[float, tuple]:
     if not isinstance(raw, dict):
         return _nonneg(_number(raw, "grading.points"), "grading.points"), ()
-    default = 1.0
+    default = DEFAULT_POINTS
     out = []
     for key, value in raw.items():
         where = f"grading.points.{key}"
@@ -279,6 +284,6 @@ def _fraction(value: Any, where: str) -> float:
 def _sig_figs(value: Any, where: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 15:
-        raise SpecError(where, f"expected a whole number from 1 to 15, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_SIG_FIGS:
+        raise SpecError(where, f"expected a whole number from 1 to {MAX_SIG_FIGS}, got {value!r}")
     return value

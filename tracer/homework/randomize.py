@@ -31,24 +31,37 @@ from typing import Any
 import numpy as np
 
 from ..errors import SpecError
+from ..problem.fields import (
+    RANDOMIZE_CONSTRAINT_KEYS,
+    RANDOMIZE_DEFAULT_ATTEMPTS,
+    RANDOMIZE_DEFAULT_CONSTRAINTS,
+    RANDOMIZE_DEFAULT_GRIDS,
+    RANDOMIZE_ENTRY_KEYS,
+    RANDOMIZE_GRID_KEYS,
+    RANDOMIZE_GRID_MAX,
+    RANDOMIZE_KEYS,
+    RANDOMIZE_LABELS,
+    RANDOMIZE_MAX_ATTEMPTS,
+    RANDOMIZE_MIN_STEP,
+)
 from ..problem.network import Problem
 from ..problem.validate import (
     describe as _describe,  # one wording for values in every spec error
 )
 from ..problem.validate import name_of as _name_of
 
-KEYS = ("params", "data", "grids", "nonzero", "constraints", "attempts")
-CONSTRAINT_KEYS = ("max_preactivation", "min_gradient", "balanced_labels", "distinct_examples")
-GRID_KEYS = ("low", "high", "step")
-ENTRY_KEYS = ("grid", "nonzero")
-DEFAULT_GRIDS = {
-    "params": {"low": -1, "high": 1, "step": 0.1},
-    "x": {"low": 0, "high": 3, "step": 1},
-    "y": {"low": 0, "high": 1, "step": 0.1},
-}
-DEFAULT_CONSTRAINTS = {"max_preactivation": 3.0, "min_gradient": 1.0, "balanced_labels": True, "distinct_examples": True}
-MAX_ATTEMPTS = 100_000
-GRID_MAX = 1000.0
+# The section's keys, grids and defaults live with the other spec fields (tracer.problem.fields).
+KEYS = RANDOMIZE_KEYS
+CONSTRAINT_KEYS = RANDOMIZE_CONSTRAINT_KEYS
+GRID_KEYS = RANDOMIZE_GRID_KEYS
+ENTRY_KEYS = RANDOMIZE_ENTRY_KEYS
+DEFAULT_GRIDS = RANDOMIZE_DEFAULT_GRIDS
+DEFAULT_CONSTRAINTS = RANDOMIZE_DEFAULT_CONSTRAINTS
+DEFAULT_ATTEMPTS = RANDOMIZE_DEFAULT_ATTEMPTS
+MAX_ATTEMPTS = RANDOMIZE_MAX_ATTEMPTS
+GRID_MAX = RANDOMIZE_GRID_MAX
+MIN_STEP = RANDOMIZE_MIN_STEP
+LABELS = RANDOMIZE_LABELS
 SATURATING = ("sigmoid", "tanh", "softmax")
 LABELS = "labels"
 
@@ -197,7 +210,7 @@ def plan_for(problem: Problem) -> Plan:
     constraints = Constraints(bound, units, _bool(c["balanced_labels"], "randomize.constraints.balanced_labels"),
                               _bool(c["distinct_examples"], "randomize.constraints.distinct_examples"))
 
-    attempts = raw.get("attempts", 1000)
+    attempts = raw.get("attempts", DEFAULT_ATTEMPTS)
     if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= MAX_ATTEMPTS:
         raise SpecError("randomize.attempts", f"expected a whole number from 1 to {MAX_ATTEMPTS}, got {_describe(attempts)}")
     if all(g is None for g in params.values()) and x is None and y is None:
@@ -243,8 +256,8 @@ def _grid(fields: dict, nonzero: bool, where: str) -> Grid:
     for name, value in (("low", low), ("high", high)):
         if abs(value) > GRID_MAX:
             raise SpecError(f"{where}.{name}", f"expected a number from {-GRID_MAX:g} to {GRID_MAX:g}, got {value:g}")
-    if not 1e-6 <= step <= GRID_MAX:
-        raise SpecError(f"{where}.step", f"expected a step from 1e-06 to {GRID_MAX:g}, got {step:g}")
+    if not MIN_STEP <= step <= GRID_MAX:
+        raise SpecError(f"{where}.step", f"expected a step from {MIN_STEP:g} to {GRID_MAX:g}, got {step:g}")
     if low > high:
         raise SpecError(f"{where}.high", f"expected a number >= low ({low:g}), got {high:g}")
     try:

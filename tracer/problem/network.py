@@ -13,6 +13,28 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from ..errors import SpecError
+from .fields import (  # the spec's names, choices and limits (importable from here too)
+    ACTIVATIONS,
+    ARITHMETIC,
+    DEFAULT_ARITHMETIC,
+    DEFAULT_DECIMALS,
+    DEFAULT_MODE,
+    DEFAULT_TITLE,
+    EXAMPLE_KEYS,
+    INIT_DEFAULTS,
+    INIT_KEYS,
+    INIT_MAX,
+    KNOWN_KEYS,
+    LOSSES,
+    MAX_DECIMALS,
+    MAX_EXAMPLES,
+    MAX_INIT_DECIMALS,
+    MAX_ITERATIONS,
+    MAX_LAYERS,
+    MAX_UNITS,
+    MODES,
+    REQUIRED_KEYS,
+)
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
 from .validate import (
@@ -26,25 +48,9 @@ from .validate import (
     vector,
 )
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
-LOSSES = ("bce", "ce", "mse", "sse", "mae")
-MODES = ("sgd", "gd", "minibatch")
 # Losses that take log(yhat): the output must lie in (0, 1).
 _PROBABILITY_LOSSES = ("bce", "ce")
 _PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
-
-KNOWN_KEYS = (
-    "title", "description", "layers", "activation", "loss", "params", "init", "data",
-    "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
-    "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize",
-)
-ARITHMETIC = ("float", "exact", "by-hand")
-INIT_KEYS = ("seed", "low", "high", "decimals")
-INIT_MAX = 1000.0  # far beyond any hand-sized weight
-MAX_UNITS = 64
-MAX_LAYERS = 12
-MAX_ITERATIONS = 100_000
-MAX_EXAMPLES = 10_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,11 +115,9 @@ def parse(spec: dict) -> Problem:
     for key in spec:
         if key not in KNOWN_KEYS:
             raise SpecError(str(key), f"unknown field; known fields: {', '.join(KNOWN_KEYS)}")
-    for key in ("layers", "loss", "data", "learning_rate", "iterations"):
+    for key in REQUIRED_KEYS:
         if key not in spec:
             raise SpecError(key, "required field is missing")
-    if "activation" not in spec:
-        raise SpecError("activation", "required field is missing")
 
     layers_raw = spec["layers"]
     if not isinstance(layers_raw, list) or not 2 <= len(layers_raw) <= MAX_LAYERS:
@@ -158,7 +162,7 @@ def parse(spec: dict) -> Problem:
         raise SpecError("learning_rate", f"expected a positive number, got {spec['learning_rate']}")
     iterations = integer(spec["iterations"], "iterations", 1, MAX_ITERATIONS)
 
-    mode = choice(spec.get("mode", "sgd"), MODES, "mode")
+    mode = choice(spec.get("mode", DEFAULT_MODE), MODES, "mode")
     batch_size = None
     if mode == "minibatch":
         if "batch_size" not in spec:
@@ -172,7 +176,7 @@ def parse(spec: dict) -> Problem:
     if spec.get("shuffle_seed") is not None:
         shuffle_seed = integer(spec["shuffle_seed"], "shuffle_seed", 0)
 
-    decimals = integer(spec.get("decimals", 4), "decimals", 0, 12)
+    decimals = integer(spec.get("decimals", DEFAULT_DECIMALS), "decimals", 0, MAX_DECIMALS)
     l2 = number(spec.get("l2", 0.0), "l2")
     if l2 < 0:
         raise SpecError("l2", f"expected a number >= 0, got {spec['l2']}")
@@ -187,14 +191,14 @@ def parse(spec: dict) -> Problem:
             raise SpecError(f"frozen[{i}]", f"unknown parameter {got}; parameters are {', '.join(names)}")
     frozen = tuple(n for n in names if n in frozen_raw)  # in parameter order
 
-    title = spec.get("title", "Backpropagation worked example")
+    title = spec.get("title", DEFAULT_TITLE)
     if not isinstance(title, str):
         raise SpecError("title", f"expected text, got {describe(title)}")
     description = spec.get("description", "")
     if not isinstance(description, str):
         raise SpecError("description", f"expected text, got {describe(description)}")
 
-    arithmetic = choice(spec.get("arithmetic", "float"), ARITHMETIC, "arithmetic")
+    arithmetic = choice(spec.get("arithmetic", DEFAULT_ARITHMETIC), ARITHMETIC, "arithmetic")
     notation = profile_from_spec(spec.get("notation"), depth)
     ask_raw = spec.get("ask", [])
     if not isinstance(ask_raw, list) or not all(isinstance(a, str) and a for a in ask_raw):
@@ -248,14 +252,14 @@ def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:
     if "seed" not in init:
         raise SpecError("init.seed", "required field is missing")
     seed = integer(init["seed"], "init.seed", 0)
-    low = number(init.get("low", -1.0), "init.low")
-    high = number(init.get("high", 1.0), "init.high")
+    low = number(init.get("low", INIT_DEFAULTS["low"]), "init.low")
+    high = number(init.get("high", INIT_DEFAULTS["high"]), "init.high")
     for name, value in (("low", low), ("high", high)):
         if abs(value) > INIT_MAX:  # keeps low * 10**decimals inside int64
             raise SpecError(f"init.{name}", f"expected a number from {-INIT_MAX:g} to {INIT_MAX:g}, got {value:g}")
     if low > high:
         raise SpecError("init.high", f"expected a number >= init.low ({low:g}), got {high:g}")
-    decimals = integer(init.get("decimals", 1), "init.decimals", 0, 6)
+    decimals = integer(init.get("decimals", INIT_DEFAULTS["decimals"]), "init.decimals", 0, MAX_INIT_DECIMALS)
     scale = 10 ** decimals
     lo, hi = math.ceil(low * scale - 1e-9), math.floor(high * scale + 1e-9)
     if lo > hi:
@@ -273,9 +277,9 @@ def _example(raw: Any, i: int, layers: list[int], loss: str) -> Example:
     if not isinstance(raw, dict):
         raise SpecError(where, f"expected a mapping {{x: [...], y: [...]}}, got {describe(raw)}")
     for key in raw:
-        if key not in ("x", "y"):
+        if key not in EXAMPLE_KEYS:
             raise SpecError(f"{where}.{key}", "unknown field; an example has x and y")
-    for key in ("x", "y"):
+    for key in EXAMPLE_KEYS:
         if key not in raw:
             raise SpecError(f"{where}.{key}", "required field is missing")
     x = vector(raw["x"], layers[0], f"{where}.x", scalar_ok=True)
