@@ -139,6 +139,7 @@ def _cmd_render(args) -> int:
     from .problem.examples import example_path
     from .problem.spec import load_problem
 
+    output = _output(args.output, [args.spec])
     problem = load_problem(example_path(args.example) if args.example else args.spec)
     overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation")}
     if any(v is not None for v in overrides.values()):
@@ -155,14 +156,19 @@ def _cmd_render(args) -> int:
         text = problem_quiz(problem)
     else:
         text = render_problem(problem, args.fmt)
-    _write(text, args.output)
+    _write(text, output)
     return 0
 
 
 def _cmd_check(args) -> int:
     from .errors import TracerError
     from .grade.check import Checker
-    from .grade.gradebook import answer_files, grade_one, write_gradebook
+    from .grade.gradebook import (
+        answer_files,
+        check_gradebook_target,
+        grade_one,
+        write_gradebook,
+    )
     from .grade.grading import Tolerance
     from .grade.report import format_many, format_report
     from .problem.spec import load_problem
@@ -174,6 +180,8 @@ def _cmd_check(args) -> int:
         tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
     if args.roster is not None and args.seed is None:
         raise TracerError("--roster needs --seed: the variants are drawn from the seed")
+    if args.gradebook:  # before anything runs: never onto the spec, the roster or a named answer file
+        check_gradebook_target(args.gradebook, [args.spec, args.roster, *args.answers])
     if args.seed is not None:
         from .homework.roster import read_roster
         from .homework.variants import VariantChecker
@@ -236,21 +244,27 @@ def _cmd_schema(args) -> int:
 
     from .problem.schema import spec_schema
 
-    _write(json.dumps(spec_schema(), indent=2) + "\n", args.output)
+    _write(json.dumps(spec_schema(), indent=2) + "\n", _output(args.output))
     return 0
 
 
-def _write(text: str, output: str | None) -> None:
+def _output(output: str | None, inputs=()):
+    """The -o path, checked before anything runs: never a link, a folder or an input."""
     if output is None or output == "-":
+        return None
+    from .files import check_output
+
+    return check_output(output, inputs)
+
+
+def _write(text: str, output) -> None:
+    """Standard output, or the file `output`, replaced only once the text is complete."""
+    if output is None:
         sys.stdout.write(text)
         return
-    from .errors import TracerError
+    from .files import write_text
 
-    try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as err:
-        raise TracerError(f"{output}: cannot write: {err.strerror or err}") from None
+    write_text(output, text)
 
 
 def main(argv: list[str] | None = None) -> int:

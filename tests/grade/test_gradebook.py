@@ -123,7 +123,8 @@ def test_csv_injection_is_made_inert(submissions, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("cell, out", [
-    ("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
+    ("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t'=1"), ("\r=1", "'\r=1"),
+    ("x;=cmd", "x;'=cmd"), ("a\t-1", "a\t'-1"), ("a;b", "a;b"),
     ("alice", "alice"), ("iter1.a2", "iter1.a2"), ("0.5", "0.5"), ("", ""), ("a=b", "a=b"),
 ])
 def test_inert_cells(cell, out):

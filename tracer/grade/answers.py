@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..files import FileError, read_limited
 from ..problem.safeload import LoadError, _Loader
 from .answer_values import (  # noqa: F401 - the answer model is read from here too
     MAX_BYTES,
@@ -180,32 +180,13 @@ def _from_json(text: str):
 
 
 def read_bytes(path: str | Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """At most `max_bytes` of a regular file; never blocks on a pipe or device."""
+    """At most `max_bytes` of a regular file; never blocks on a pipe or device; never a link."""
+    if os.path.islink(path):
+        raise AnswerError("symbolic link (not followed)")
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as err:
-        raise AnswerError(f"cannot read: {err.strerror or err}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise AnswerError("not a regular file")
-        if info.st_size > max_bytes:
-            raise AnswerError(f"file is {info.st_size} bytes, more than the {max_bytes}-byte limit")
-        chunks, size = [], 0
-        while size <= max_bytes:  # the file may grow while we read
-            chunk = os.read(fd, max_bytes + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        data = b"".join(chunks)
-    except OSError as err:
-        raise AnswerError(f"cannot read: {err.strerror or err}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:
-        raise AnswerError(f"file is more than the {max_bytes}-byte limit")
-    return data
+        return read_limited(path, max_bytes)
+    except FileError as err:
+        raise AnswerError(str(err)) from None
 
 
 def read_answers(path: str | Path) -> AnswerSheet:

@@ -1,16 +1,18 @@
 """Batch grading: many answer files -> one gradebook CSV row each.
 
 A file that cannot be graded (malformed, oversized, hostile) gets its row with
-`not gradable: <reason>` and the batch goes on; rows are written and flushed
-one by one, so an interrupted run keeps every row it finished. Cells that a
-spreadsheet would read as a formula (starting with = + - @, tab or CR) get a
-leading apostrophe.
+`not gradable: <reason>` and the batch goes on. The gradebook is written to a
+temporary file beside its target and renamed into place when the batch is done,
+so a failed or interrupted run leaves an earlier gradebook whole. Cells that a
+spreadsheet would read as a formula (starting with = + - @, tab or CR, also after a
+`;` or tab, which some spreadsheets split on) get a leading apostrophe; cells with a separator (`,` `;` tab), a quote or a line break
+are quoted, so the file reads back the same with any of those separators.
 """
 
 from __future__ import annotations
 
-import csv
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -18,12 +20,40 @@ from pathlib import Path
 from typing import Iterable, TextIO
 
 from ..errors import TracerError
+from ..files import FileError, atomic_open, check_output
 from .answers import read_answers
 from .check import Checker, Report
 
 COLUMNS = ("file", "student", "points", "max", "first_error", "status")
 PROGRESS_MIN = 20  # show a progress bar on a terminal from this many files
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NEEDS_QUOTES = frozenset(",;\t\"\r\n")
+HEADER = ",".join(COLUMNS)
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record: a cell is quoted (quotes doubled) when it holds a separator, quote or line break."""
+    out = []
+    for cell in cells:
+        if _NEEDS_QUOTES.intersection(cell):
+            cell = '"' + cell.replace('"', '""') + '"'
+        out.append(cell)
+    return ",".join(out) + "\r\n"
+
+
+def check_gradebook_target(out: str | Path, inputs: Iterable[str | Path]) -> Path:
+    """Refuse a gradebook path that is an input, a link, or an existing file that is not a gradebook."""
+    path = check_output(out, inputs, what="gradebook")
+    if path.exists():
+        try:
+            with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+                first = fh.readline(len(HEADER) + 3).rstrip("\r\n")
+        except OSError as err:
+            raise FileError(f"{path}: cannot read the existing gradebook: {err.strerror or err}") from None
+        if first != HEADER:
+            raise FileError(f"{path}: exists and is not a gradebook (its first line is not {HEADER!r}); "
+                            "refusing to overwrite it")
+    return path
 
 
 @dataclass
@@ -46,8 +76,16 @@ class Row:
 
 
 def inert(cell: str) -> str:
-    """A CSV cell a spreadsheet will not evaluate."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+    """A CSV cell a spreadsheet will not evaluate, read with `,` or with `;` or tab as separator.
+
+    A spreadsheet that splits on `;` or tab sees every piece between them as a cell
+    of its own, so each piece that starts like a formula gets the apostrophe.
+    """
+    if cell.startswith(_FORMULA_START):
+        cell = "'" + cell
+    pieces = re.split(r"([;\t])", cell)  # even places: the text between separators
+    return "".join("'" + p if i % 2 == 0 and i and p.startswith(_FORMULA_START) else p
+                   for i, p in enumerate(pieces))
 
 
 def answer_files(paths: Iterable[str | Path], exclude: str | Path | None = None) -> list[Path]:
@@ -130,17 +168,11 @@ def write_gradebook(checker: Checker, files: list[Path], out: str | Path,
     """Grade `files` into the CSV `out` (columns COLUMNS), one row per file, in order."""
     bar = Progress(len(files), stream, progress)
     rows: list[Row] = []
-    try:
-        fh = open(out, "w", newline="", encoding="utf-8")
-    except OSError as err:
-        raise TracerError(f"{out}: cannot write: {err.strerror or err}") from None
-    with fh:
-        writer = csv.writer(fh)
-        writer.writerow(COLUMNS)
+    with atomic_open(check_output(out, files, what="gradebook"), newline="") as fh:
+        fh.write(csv_line(COLUMNS))
         for n, path in enumerate(files, start=1):
             row = grade_one(checker, path)
             rows.append(row)
-            writer.writerow(row.cells())
-            fh.flush()
+            fh.write(csv_line(row.cells()))
             bar.update(n)
     return Batch(rows)

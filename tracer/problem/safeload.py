@@ -4,8 +4,11 @@ Nothing here evaluates anything. YAML goes through PyYAML's SafeLoader with
 three changes: aliases are refused (no billion-laughs), duplicate keys are
 refused (a silent overwrite hides mistakes), and `1e-3` reads as a float as
 it does in YAML 1.2 and JSON (PyYAML's YAML 1.1 rules would read a string).
-NaN and infinities are refused here, whatever the format, so every consumer
-only ever sees finite numbers.
+NaN and infinities are refused here, whatever the format, and so is every value
+that is not a mapping, list, text, number, boolean or null (YAML dates, binary,
+sets), and text UTF-8 cannot carry (lone surrogates such as "\ud800"): every
+consumer only ever sees plain, finite, writable values. Only regular files are
+read, and never more than MAX_BYTES.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import TracerError
+from ..files import FileError, read_limited
 
 MAX_BYTES = 1 << 20  # 1 MiB: far more than any spec or answer sheet needs
 MAX_DEPTH = 32
@@ -60,14 +64,39 @@ def _reject_constant(name):
     raise LoadError(f"{name} is not allowed: numbers must be finite")
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain_text(text: str, where: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise LoadError(f"{where or 'document'}: text with a character UTF-8 cannot carry "
+                        f"({text[err.start:err.end]!a})") from None
+
+
 def _check(obj, where: str, depth: int):
     if depth > MAX_DEPTH:
         raise LoadError(f"{where or 'document'}: nested deeper than {MAX_DEPTH} levels")
     if isinstance(obj, float) and not math.isfinite(obj):
         raise LoadError(f"{where or 'document'}: {obj} is not allowed: numbers must be finite")
+    if isinstance(obj, str):
+        _plain_text(obj, where)
+    elif not isinstance(obj, (dict, list, *_PLAIN)):
+        kind = {"date": "a date", "datetime": "a date and time", "bytes": "binary data", "set": "a set"}.get(
+            type(obj).__name__, f"a value of type {type(obj).__name__}")
+        raise LoadError(f"{where or 'document'}: {kind} is not allowed here; write a number or "
+                        "quoted text")
     if isinstance(obj, dict):
         for key, value in obj.items():
-            _check(value, f"{where}.{key}" if where else str(key), depth + 1)
+            name = f"{where}.{key!s}" if where else f"{key!s}"
+            if not isinstance(key, _PLAIN):
+                raise LoadError(f"{name!a}: a key must be text or a number")
+            if isinstance(key, str):
+                _plain_text(key, where or "document")
+                if not key.isprintable():
+                    raise LoadError(f"{where or 'document'}: key {key!a} contains control characters")
+            _check(value, name, depth + 1)
     elif isinstance(obj, list):
         for i, value in enumerate(obj):
             _check(value, f"{where}[{i}]", depth + 1)
@@ -103,12 +132,9 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES):
     """Read a .yaml/.yml/.json file (JSON is also tried for other suffixes via YAML)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(f"{path}: file is {size} bytes, more than the {max_bytes}-byte limit")
-        raw = path.read_bytes()
-    except OSError as err:
-        raise LoadError(f"{path}: cannot read: {err.strerror or err}") from None
+        raw = read_limited(path, max_bytes)
+    except FileError as err:
+        raise LoadError(f"{path}: {err}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
