@@ -49,6 +49,13 @@ def _nonneg_float(text: str) -> float:
     return value
 
 
+def _positive_float(text: str) -> float:
+    value = _nonneg_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number > 0")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptrace",
@@ -74,6 +81,8 @@ def _build_parser() -> argparse.ArgumentParser:
     render.add_argument("--arithmetic", choices=("float", "exact", "by-hand"),
                         help="float64 (default), exact (50 digits, every shown digit certified), or by-hand "
                              "(every intermediate rounded to `decimals` before use)")
+    render.add_argument("--budget", type=_positive_float, metavar="MB",
+                        help="refuse a run whose memory or output would pass MB megabytes (default 500)")
     render.add_argument("--notation", metavar="PROFILE",
                         help="notation profile: default, lecture, hidden-output, layered or node (overrides the spec's)")
     render.set_defaults(handler=_cmd_render)
@@ -155,7 +164,7 @@ def _cmd_render(args) -> int:
 
         text = problem_quiz(problem)
     else:
-        text = render_problem(problem, args.fmt)
+        text = render_problem(problem, args.fmt, args.budget)
     _write(text, output)
     return 0
 

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tracer.files import FileError, OutputFolder, atomic_open, check_output, read_limited, write_text
+from tracer.files import (
+    FileError,
+    OutputFolder,
+    atomic_open,
+    check_output,
+    read_limited,
+    write_text,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 LECTURE = REPO / "examples" / "lecture-2-2-1.yaml"

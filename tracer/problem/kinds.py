@@ -5,6 +5,7 @@ package, and is listed here by name:
 
     parse   problem stage   spec mapping -> Problem (the kind's own dataclass, with `kind = name`)
     paths   problem stage   Problem -> its quantity paths, in computation order
+    cost    problem stage   Problem -> (values, numbers) it would record, counted without running
     run     engine stage    (Problem, arithmetic or None) -> Trace
     view    present stage   (Trace, Notation or None) -> View
     rules   grade stage     Trace -> {path: Rule}, the local formulas follow-through uses
@@ -22,7 +23,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-STAGE_OF_HOOK = {"parse": "problem", "paths": "problem", "run": "engine", "view": "present", "rules": "grade"}
+STAGE_OF_HOOK = {"parse": "problem", "paths": "problem", "cost": "problem", "run": "engine", "view": "present",
+                 "rules": "grade"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Kind:
     section: str  # the spec field whose presence selects this kind
     parse: str
     paths: str
+    cost: str
     run: str
     view: str
     rules: str
@@ -46,6 +49,7 @@ NETWORK = Kind(
     section="layers",
     parse="tracer.problem.network:parse",
     paths="tracer.problem.quantities:network_paths",
+    cost="tracer.problem.quantities:network_cost",
     run="tracer.engine.network:run",
     view="tracer.present.view_network:build_network_view",
     rules="tracer.grade.recompute:build_rules",

@@ -105,6 +105,22 @@ def network_paths(problem) -> list[str]:
     return out + [f"final.{name}" for name in names]
 
 
+def network_cost(problem) -> tuple[int, int]:
+    """(values, numbers) the engine would record, counted without running it."""
+    n, L = problem.layers, problem.depth
+    params = sum(n[l] * n[l - 1] + n[l] for l in range(1, L + 1))
+    units = sum(n[1:])
+    gprime = sum(n[l] for l in range(1, L + 1) if problem.activations[l - 1] != "softmax")
+    g_paths = sum(1 for a in problem.activations if a != "softmax")
+    values = numbers = 0
+    for size in batch_sizes(problem):
+        per_values = 2 + 2 * L + 3 + g_paths + L + (2 * L if size > 1 else 0)
+        per_numbers = n[0] + 3 * n[-1] + 1 + 2 * units + gprime + units + (params if size > 1 else 0)
+        values += 2 * L * 3 + size * per_values + (1 if size > 1 else 0)
+        numbers += 3 * params + size * per_numbers + (1 if size > 1 else 0)
+    return values + 2 * L, numbers + params
+
+
 def describe_path(path: str) -> Quantity | None:
     """The row of QUANTITIES a path (without an element index) belongs to."""
     for q in QUANTITIES:
