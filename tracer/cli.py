@@ -170,7 +170,7 @@ def _cmd_render(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .errors import TracerError
+    from .errors import TracerError, printable
     from .grade.check import Checker
     from .grade.gradebook import (
         answer_files,
@@ -204,7 +204,7 @@ def _cmd_check(args) -> int:
         raise TracerError("no answer files found in " + ", ".join(args.answers))
     if args.gradebook:
         batch = write_gradebook(checker, files, args.gradebook)
-        print(f"{batch.summary()}; gradebook: {args.gradebook}")
+        print(f"{batch.summary()}; gradebook: {printable(args.gradebook)}")
         return batch.exit_code
     if len(args.answers) == 1 and not os.path.isdir(args.answers[0]):
         report = checker.check_file(files[0])
@@ -214,7 +214,7 @@ def _cmd_check(args) -> int:
     for path in files:
         row = grade_one(checker, path)
         if row.report is None:
-            print(f"error: {path}: {row.status}", file=sys.stderr)
+            print(f"error: {printable(path)}: {printable(row.status)}", file=sys.stderr)
             code = 2
         else:
             code = max(code, row.report.exit_code)
@@ -224,6 +224,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_variants(args) -> int:
+    from .errors import printable
     from .grade.gradebook import Progress
     from .homework.roster import read_roster
     from .homework.variants import Generator, numbered_ids, write_variants
@@ -236,7 +237,7 @@ def _cmd_variants(args) -> int:
     for vid in written.redrawn:
         print(f"note: {vid}'s first acceptable draw repeated an earlier variant and was redrawn; "
               "`check --seed` finds it again with the same roster (or numbering)", file=sys.stderr)
-    print(f"wrote {len(written.variants)} variants ({len(written.files)} files) to {args.output}")
+    print(f"wrote {len(written.variants)} variants ({len(written.files)} files) to {printable(args.output)}")
     return 0
 
 
@@ -282,12 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    from .errors import TracerError
+    from .errors import TracerError, printable
 
     try:
         return args.handler(args)
     except TracerError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {printable(err)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

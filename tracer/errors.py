@@ -1,6 +1,16 @@
 """One exception family; the CLI turns it into `error: ...` and an exit code."""
 
 
+def printable(text: str) -> str:
+    """Text safe for one terminal line: control and format characters (ESC, CR, bidi
+    overrides, ...) shown as escapes, so a file name or student id cannot move the
+    cursor, set the window title or forge another line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 class TracerError(Exception):
     """A user-facing problem: bad input, an impossible request.
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 
@@ -44,6 +44,9 @@ class Arithmetic:
         return np.asarray(x, dtype=np.float64)
 
 
+_WIDE = Context(prec=340, Emax=400, Emin=-400)
+
+
 class ByHand(Arithmetic):
     name = "by-hand"
     by_hand = True
@@ -55,7 +58,9 @@ class ByHand(Arithmetic):
     def _round_one(self, x: float) -> float:
         if not np.isfinite(x):
             return float(x)
-        return float(Decimal(repr(float(x))).quantize(self._quantum, rounding=ROUND_HALF_UP))
+        # A context wide enough for any double at any `decimals` (the default 28 digits would
+        # raise InvalidOperation from about 1e23 on at 4 decimals).
+        return float(Decimal(repr(float(x))).quantize(self._quantum, rounding=ROUND_HALF_UP, context=_WIDE))
 
     def round(self, x):
         if np.ndim(x) == 0:

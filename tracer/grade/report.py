@@ -6,6 +6,7 @@ import html
 import json
 import re
 
+from ..errors import printable
 from .check import Report
 
 FORMATS = ("text", "markdown", "json")
@@ -34,10 +35,11 @@ def _score_line(report: Report) -> str:
 
 
 def to_text(report: Report) -> str:
-    rows = [HEADER, *_rows(report)]
+    """Plain text for a terminal: whatever came from a student is shown with escapes."""
+    rows = [HEADER, *[tuple(map(printable, r)) for r in _rows(report)]]
     widths = [max(len(r[c]) for r in rows) for c in range(len(HEADER))]
     lines = [
-        f"Answers: {_heading(report)}",
+        f"Answers: {printable(_heading(report))}",
         f"Problem: {report.title}",
         f"Tolerance: {report.tolerance}",
         "",
@@ -48,20 +50,22 @@ def to_text(report: Report) -> str:
             lines.append("  ".join("-" * w for w in widths))
     if not report.items:
         lines.append("(no answers)")
-    lines += ["", f"First error: {report.first_error or 'none'}", f"Score: {_score_line(report)}"]
+    lines += ["", f"First error: {printable(report.first_error or 'none')}", f"Score: {_score_line(report)}"]
     notes = [(i.key, i.note) for i in report.items if i.note]
     if notes:
         lines.append("Notes:")
-        lines += [f"  {key}: {note}" for key, note in notes]
+        lines += [f"  {printable(key)}: {printable(note)}" for key, note in notes]
     return "\n".join(lines) + "\n"
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # with <, >, & as entities: no markup, links or HTML
+# With <, >, & as entities: no markup, links, HTML or math ($ would open TeX math in Pandoc,
+# where ^^5c spells a backslash: `$^^5cinput{/etc/passwd}$` must stay text).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$^#])")
 
 
 def _md(text: str) -> str:
     """A cell or line of Markdown from text that may come from a student."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(printable(text), quote=False))
 
 
 def to_markdown(report: Report) -> str:
@@ -74,7 +78,7 @@ def to_markdown(report: Report) -> str:
         "|---|---:|---:|---:|---|",
     ]
     lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in _rows(report)]
-    first = f"`{report.first_error}`" if report.first_error else "none"
+    first = _md(report.first_error) if report.first_error else "none"
     lines += ["", f"**First error:** {first}  ", f"**Score:** {_md(_score_line(report))}"]
     notes = [(i.key, i.note) for i in report.items if i.note]
     if notes:
@@ -104,5 +108,5 @@ def format_many(results: list[tuple[str, Report | str]], fmt: str) -> str:
         elif fmt == "markdown":
             parts.append(f"### Answers: {_md(src)}\n\nnot gradable: {_md(r)}\n")
         else:
-            parts.append(f"Answers: {src}\nnot gradable: {r}\n")
+            parts.append(f"Answers: {printable(src)}\nnot gradable: {printable(r)}\n")
     return "\n".join(parts)
