@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -137,8 +138,13 @@ def quiz_xml(title: str, groups: list[tuple[str, list[Question]]]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
 
 
+# What XML 1.0 cannot carry (C0 controls but tab and line breaks, surrogates, U+FFFE/F):
+# dropped at this boundary, whatever reached it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _text(parent: ET.Element, text: str) -> None:
-    ET.SubElement(parent, "text").text = text
+    ET.SubElement(parent, "text").text = _NOT_XML.sub("", text)
 
 
 def _number(x: float) -> str:

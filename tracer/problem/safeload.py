@@ -67,12 +67,20 @@ def _reject_constant(name):
 _PLAIN = (str, int, float, bool, type(None))
 
 
+# Control characters other than tab and line breaks: no output format can carry them
+# (XML 1.0 forbids them, terminals act on them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _plain_text(text: str, where: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:
         raise LoadError(f"{where or 'document'}: text with a character UTF-8 cannot carry "
                         f"({text[err.start:err.end]!a})") from None
+    bad = _CONTROL.search(text)
+    if bad:
+        raise LoadError(f"{where or 'document'}: text with a control character ({bad.group()!a})")
 
 
 def _check(obj, where: str, depth: int):
