@@ -92,7 +92,7 @@ class Context:
         """
         links = [s for s in (formula, substituted) if s]
         if self.rounded is not None and path:
-            rel = r"\approx" if path in self.rounded else "="
+            rel = r"\approx" if self._was_rounded(path) else "="
         else:
             rel = "=" if numfmt.all_exact(value, self.d, self.zero) else r"\approx"
         final = self.fmt(value, approx=rel != "=")
@@ -104,6 +104,14 @@ class Context:
             links[-1] = f"{links[-1]} {rel} {final}"
             return links
         return [rf"{rel} {final}"]
+
+    def _was_rounded(self, path: str) -> bool:
+        """By hand: whether computing `path` needed rounding. An augmented weight matrix
+        shows the bias as a row, so its bias's rounding counts too."""
+        if path in self.rounded:
+            return True
+        head, _, last = path.rpartition(".")
+        return self.nt.augmented and last.startswith("W") and f"{head}.b{last[1:]}" in self.rounded
 
     # -- parameters as the notation shows them ------------------------------------
     def shown(self, l: int, W, b) -> list[tuple[str, np.ndarray, str]]:
