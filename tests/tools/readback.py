@@ -305,6 +305,8 @@ class Parser:
             b = self.expr()
             self.expect("}")
             av, au, bv, bu = _scalar_or_same(a, b, "a fraction")
+            if np.any(bv == 0):
+                raise ParseError(f"division by 0 in {self.text!r}")
             return Q(av / bv, au / np.abs(bv) + np.abs(av) * bu / bv**2, "frac")
         if tok in (r"\sigma", r"\tanh", r"\log", r"\exp"):
             self.next()
@@ -465,6 +467,8 @@ def check_chain(links: list[str], decimals: int) -> list[str]:
         if ragged:
             problems.append(f"after \\approx, {ragged} do not show {decimals} decimals: {text!r}")
     res_unc = result.u if rel == r"\approx" else np.zeros_like(result.u)
+    if rel == r"\approx":  # a 0 after approx may be a value rounded to 0 (by hand, the engine keeps that 0)
+        res_unc = np.where(result.v == 0, 0.5 * 10.0**-decimals, res_unc)
     for k, (_, q, qlits, qtext) in enumerate(parts[:-1]):
         if k == 0 and q.v.size == 1 and result.v.size > 1 and not q.u.any():
             q = Q(np.full(result.v.shape, float(q.v.reshape(()))), np.zeros(result.v.shape))  # g'(a) = 1, per unit
