@@ -7,7 +7,16 @@ Rule, for `decimals` = d:
 - a non-zero value that would round to 0 at d decimals, or is 10^6 or more
   in size, is shown in scientific form with d significant digits, so a small
   gradient never prints as 0.0000 or -0.0000;
+- a value shown after \\approx (`approx=True`) always has d decimals
+  (0.0820, not 0.082): a rounded value never looks shorter than its neighbours;
+- a value no larger than `zero` (the arithmetic's noise floor, see
+  `noise_floor`) prints as 0, and no value ever prints as -0;
 - infinities print as \\infty, NaN as \\text{undefined}.
+
+How a printed number binds (`precedence`): 0.5 and a bmatrix are atoms,
+1.2 \\times 10^{-5} is a product, -0.5 is a unary minus, which binds like a
+sum (sympy's precedence.py gives negative numbers PRECEDENCE["Add"] for the
+same reason). Whoever juxtaposes printed numbers parenthesizes by that.
 """
 
 from __future__ import annotations
@@ -18,6 +27,40 @@ from decimal import Decimal
 import numpy as np
 
 _BIG = 1e6
+
+# Precedence of printed text, in sympy's order (higher binds tighter).
+SUM, PRODUCT, ATOM = 1, 2, 3
+
+# The noise floor of float64 relative to the problem's scale S (its largest number). A value
+# computed by a few dozen operations on operands no larger than S carries an error below
+# ~100 eps S ~ 2e-14 S; a result below 1e-12 S (50 times that) cannot be told from that error
+# without tracking error bounds, so it is shown as 0 (1.6 - 1.6 evaluated as 5.551e-17).
+# Anything above it is a value: 1e-7 at 4 decimals prints as 1.000 \times 10^{-7}.
+# Exact arithmetic carries EXACT_DIGITS (50) digits, and its binary mpf numbers leave residues
+# near 1e-51 S; its floor is 1e-40 S. By-hand arithmetic rounds every value to `decimals`
+# places, so it has no residues; it is float64 underneath and shares float's floor, which no
+# rounded value comes near.
+_FLOAT_NOISE = 1e-12
+_EXACT_NOISE = 1e-40
+
+
+def noise_floor(arithmetic: str, scale) -> float:
+    """The largest magnitude that is noise for `arithmetic` with numbers up to `scale`."""
+    return (_EXACT_NOISE if arithmetic == "exact" else _FLOAT_NOISE) * max(1.0, float(scale))
+
+
+def precedence(text: str) -> int:
+    """How printed text binds: SUM (a leading minus), PRODUCT (scientific form) or ATOM."""
+    if text.startswith(("(", r"\left(", r"\begin")):
+        return ATOM
+    if text.startswith("-"):
+        return SUM
+    return PRODUCT if r"\times" in text else ATOM
+
+
+def wrap(text: str, below: int) -> str:
+    """`text` in parentheses if it binds less tightly than `below`."""
+    return f"({text})" if precedence(text) < below else text
 
 
 def _is_float(x) -> bool:
@@ -39,38 +82,50 @@ def is_exact(x, decimals: int) -> bool:
     return abs(x - round(x, decimals)) <= 1e-12 * max(1.0, abs(x))
 
 
-def number(x, decimals: int) -> str:
-    """One number as LaTeX math. mpmath numbers are rounded from all their digits."""
+def number(x, decimals: int, *, zero: float = 0.0, approx: bool = False) -> str:
+    """One number as LaTeX math. mpmath numbers are rounded from all their digits.
+
+    `zero`: magnitudes up to it are noise and print as 0. `approx`: the number follows
+    \\approx, so it keeps all `decimals` digits even where it is exact at fewer.
+    """
     if not _is_float(x):
-        return _number_decimal(_decimal(x), decimals)
+        return _number_decimal(_decimal(x), decimals, Decimal(repr(float(zero))), approx)
     x = float(x)
     if math.isnan(x):
         return r"\text{undefined}"
     if math.isinf(x):
         return r"\infty" if x > 0 else r"-\infty"
-    if x == 0:
+    if abs(x) <= zero:
         return "0"
     if abs(x) >= _BIG or abs(x) < 0.5 * 10.0**-decimals:
-        mantissa, exponent = f"{x:.{max(decimals - 1, 0)}e}".split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    if is_exact(x, decimals):
+        return _scientific(x, decimals)
+    text = f"{x:.{decimals}f}"
+    if text.strip("-0.") == "":  # at the rounding boundary: never -0.0000
+        return _scientific(x, decimals)
+    if is_exact(x, decimals) and not approx:
         text = f"{round(x, decimals):.{decimals}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
-    return f"{x:.{decimals}f}"
+    return text
 
 
-def _number_decimal(x: Decimal, decimals: int) -> str:
+def _scientific(x, decimals: int) -> str:
+    mantissa, exponent = f"{x:.{max(decimals - 1, 0)}e}".split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def _number_decimal(x: Decimal, decimals: int, zero: Decimal, approx: bool) -> str:
     if x.is_nan():
         return r"\text{undefined}"
     if x.is_infinite():
         return r"\infty" if x > 0 else r"-\infty"
-    if x == 0:
+    if abs(x) <= zero:
         return "0"
     if abs(x) >= _BIG or abs(x) < Decimal("0.5").scaleb(-decimals):
-        mantissa, exponent = f"{x:.{max(decimals - 1, 0)}e}".split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+        return _scientific(x, decimals)
     text = f"{x:.{decimals}f}"
-    if x == round(x, decimals) and "." in text:
+    if text.strip("-0.") == "":
+        return _scientific(x, decimals)
+    if x == round(x, decimals) and "." in text and not approx:
         return text.rstrip("0").rstrip(".")
     return text
 
@@ -80,8 +135,9 @@ def plain(x: float, decimals: int) -> str:
     return number(x, decimals).replace(r" \times 10^{", "e").replace("}", "").replace(r"\infty", "inf").replace(r"\text{undefined", "undefined")
 
 
-def all_exact(values, decimals: int) -> bool:
-    return all(is_exact(v, decimals) for v in np.ravel(values))
+def all_exact(values, decimals: int, zero: float = 0.0) -> bool:
+    """True if every value shows without loss (noise counts as the 0 it prints as)."""
+    return all(abs(v) <= zero or is_exact(v, decimals) for v in np.ravel(values))
 
 
 def _asarray(values) -> np.ndarray:
@@ -89,20 +145,20 @@ def _asarray(values) -> np.ndarray:
     return arr if arr.dtype == object else arr.astype(np.float64)
 
 
-def array(values, decimals: int, *, scalar_if_single: bool = True) -> str:
+def array(values, decimals: int, *, scalar_if_single: bool = True, zero: float = 0.0, approx: bool = False) -> str:
     """A vector as a column, a matrix as rows, in a bmatrix; one element as a plain number."""
     arr = _asarray(values)
     if arr.ndim == 0 or (scalar_if_single and arr.size == 1):
-        return number(arr.reshape(-1)[0], decimals)
+        return number(arr.reshape(-1)[0], decimals, zero=zero, approx=approx)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
-    rows = [" & ".join(number(v, decimals) for v in row) for row in arr]
+    rows = [" & ".join(number(v, decimals, zero=zero, approx=approx) for v in row) for row in arr]
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
-def row(values, decimals: int) -> str:
+def row(values, decimals: int, *, zero: float = 0.0) -> str:
     """A vector written as a row (its transpose)."""
     arr = _asarray(values).reshape(1, -1)
     if arr.size == 1:
-        return number(arr[0, 0], decimals)
-    return array(arr, decimals)
+        return number(arr[0, 0], decimals, zero=zero)
+    return array(arr, decimals, zero=zero)

@@ -13,11 +13,15 @@ Scalar symbols, per unit: `a` pre-activation, `h` activation, `y` label,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from . import numfmt
 
 a, h, y, yh = sp.symbols("a h y yh", real=True)
 
@@ -139,18 +143,37 @@ def hidden_delta_factor(act: str) -> Derivative:
 # -- printing ----------------------------------------------------------------------
 
 
+# numfmt's precedence of printed numbers on sympy's scale.
+_LEVEL = {numfmt.SUM: PRECEDENCE["Add"], numfmt.PRODUCT: PRECEDENCE["Mul"], numfmt.ATOM: PRECEDENCE["Atom"]}
+
+
 class HandoutPrinter(LatexPrinter):
     """LaTeX for handouts: symbols named by the course's notation, optionally replaced by values.
 
     `names` maps a sympy Symbol to its display LaTeX; `values` (for a substituted
-    line) maps it to a formatted number instead. Sums print positive terms first
-    (yh - y rather than -y + yh), in the same order for formula and substitution.
+    line) maps it to a formatted number instead, given bare (-0.5, not (-0.5)). Sums
+    print positive terms first (yh - y rather than -y + yh), in the same order for
+    formula and substitution.
+
+    A substituted number is an atom to sympy, but not to a reader: -0.5 binds like a
+    sum and 1.2 \\times 10^{-5} like a product (numfmt.precedence). The printer asks
+    for that precedence wherever sympy decides on parentheses, so they come out of
+    the same rule as for any subexpression: (-0.5)^{2}, 0.5 - (-0.3), 0.5 \\cdot (-0.3).
+    In a substituted line every product is written with \\cdot (two numbers side by side
+    would read as one), and a leading minus never touches a number: -\\left(0 \\cdot
+    \\log(0.37)\\right), not -0 \\log(0.37).
     """
 
     def __init__(self, names: dict | None = None, values: dict | None = None):
-        super().__init__({"order": "none"})
+        super().__init__({"order": "none", **({"mul_symbol": "dot"} if values else {})})
         self._names = names or {}
         self._values = values or {}
+
+    def _value_level(self, expr):
+        """sympy's precedence level of a substituted number, or None for anything else."""
+        if isinstance(expr, sp.Symbol) and expr in self._values:
+            return _LEVEL[numfmt.precedence(self._values[expr])]
+        return None
 
     def _print_Symbol(self, expr, style="plain"):
         if expr in self._values:
@@ -158,6 +181,30 @@ class HandoutPrinter(LatexPrinter):
         if expr in self._names:
             return self._names[expr]
         return super()._print_Symbol(expr, style=style)
+
+    def parenthesize(self, item, level, is_neg=False, strict=False) -> str:
+        own = self._value_level(item)
+        if own is None:
+            return super().parenthesize(item, level, is_neg, strict)
+        if own < level or (not strict and own <= level):
+            return self._add_parens(self._print(item))
+        return self._print(item)
+
+    def parenthesize_super(self, s):
+        return s if s.startswith(r"\left(") else super().parenthesize_super(s)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False) -> bool:
+        own = self._value_level(expr)
+        if own is None:
+            return super()._needs_mul_brackets(expr, first, last)
+        return own <= PRECEDENCE["Mul"]  # (-0.5) \cdot h and (1.2 \times 10^{-5}) \cdot h
+
+    def _print_Mul(self, expr):
+        if self._values and expr.could_extract_minus_sign():
+            inner = self._print(-expr)
+            if re.match(r"(\\frac\{)?[0-9]", inner):  # - 0 \log(..) would read as the number -0
+                return rf"- \left({inner}\right)"
+        return super()._print_Mul(expr)
 
     def _print_Heaviside(self, expr, exp=None):
         return rf"\mathbf{{1}}[{self._print(expr.args[0])} > 0]"
@@ -173,8 +220,8 @@ class HandoutPrinter(LatexPrinter):
         return tex
 
     def _print_term(self, term):
-        tex = self._print(term)
-        return rf"\left({tex}\right)" if isinstance(term, sp.Add) else tex
+        """A summand after + or -: parenthesized if it binds no tighter than a sum."""
+        return self.parenthesize(term, PRECEDENCE["Add"])
 
 
 def to_latex(expr: sp.Expr, names: dict | None = None, values: dict | None = None) -> str:

@@ -5,6 +5,8 @@ Every number is formatted by `numfmt`, every formula printed by `symbolic`.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from ..engine.trace import Trace
@@ -35,38 +37,81 @@ class Context:
         self.d = trace.problem.decimals
         self.v = trace.values
         self.rounded = trace.rounded if trace.arithmetic == "by-hand" else None
+        self.zero = numfmt.noise_floor(trace.arithmetic, _scale(trace))
 
-    def fmt(self, x) -> str:
-        return numfmt.array(x, self.d)
+    def fmt(self, x, *, approx: bool = False) -> str:
+        """A value: a number, or a bmatrix for several; noise prints as 0."""
+        return numfmt.array(x, self.d, zero=self.zero, approx=approx)
 
-    def op(self, x) -> str:
-        """An operand in a product or sum: a bmatrix, or a scalar in parentheses if negative."""
-        arr = np.asarray(x)
-        return numfmt.array(arr, self.d) if arr.size > 1 else paren(arr.reshape(-1)[0], self.d)
+    num = fmt
 
     def mat(self, x) -> str:
-        return numfmt.array(x, self.d, scalar_if_single=False)
+        return numfmt.array(x, self.d, scalar_if_single=False, zero=self.zero)
+
+    def row(self, x) -> str:
+        """A vector written as a row (its transpose); one element as a number."""
+        return numfmt.row(x, self.d, zero=self.zero)
+
+    # -- operands: parentheses from precedence (numfmt.precedence), never by special case ----
+    def _text(self, x) -> str:
+        return x if isinstance(x, str) else self.fmt(x)
+
+    def factor(self, x) -> str:
+        """An operand of a product: a negative or scientific number gets parentheses."""
+        return numfmt.wrap(self._text(x), numfmt.ATOM)
+
+    op = factor
+
+    def term(self, x) -> str:
+        """A summand after + or -: a negative number gets parentheses (0.5 + (-0.3))."""
+        return numfmt.wrap(self._text(x), numfmt.PRODUCT)
+
+    def product(self, *factors) -> str:
+        """Factors (values, or text from fmt/mat/row) written as one product.
+
+        Two matrices are juxtaposed (a matrix product, W h); a scalar next to anything
+        gets \\cdot, so 0.5 \\cdot 0.8933 never reads as 0.50.8933."""
+        texts = [self.factor(f) for f in factors]
+        out = texts[0]
+        for left, right in pairwise(texts):
+            both = left.startswith(r"\begin{bmatrix}") and right.startswith(r"\begin{bmatrix}")
+            out += (" " if both else r" \cdot ") + right
+        return out
+
+    def sum(self, terms) -> str:
+        """Summands joined by +, each after the first parenthesized if negative."""
+        texts = [self._text(t) for t in terms]
+        return " + ".join([texts[0], *(self.term(t) for t in texts[1:])])
 
     def chain(self, formula: str | None, substituted: str | None, value, path: str = "") -> list[str]:
         """[formula, substituted, value] without repeats; the last link says = or approx.
 
         `=` when the digits shown are the exact value; in by-hand arithmetic, when
-        the computation needed no rounding at `decimals` places.
+        the computation needed no rounding at `decimals` places. A value after
+        approx shows all `decimals` digits.
         """
         links = [s for s in (formula, substituted) if s]
-        final = numfmt.array(value, self.d)
+        if self.rounded is not None and path:
+            rel = r"\approx" if self._was_rounded(path) else "="
+        else:
+            rel = "=" if numfmt.all_exact(value, self.d, self.zero) else r"\approx"
+        final = self.fmt(value, approx=rel != "=")
         if links and links[-1] == final:
             links.pop()
-        if self.rounded is not None and path:
-            rel = r"\approx" if path in self.rounded else "="
-        else:
-            rel = "=" if numfmt.all_exact(value, self.d) else r"\approx"
         if rel == "=":
             return [*links, final]
         if links:  # `a = b \approx value`: the approx belongs to the last link only
             links[-1] = f"{links[-1]} {rel} {final}"
             return links
         return [rf"{rel} {final}"]
+
+    def _was_rounded(self, path: str) -> bool:
+        """By hand: whether computing `path` needed rounding. An augmented weight matrix
+        shows the bias as a row, so its bias's rounding counts too."""
+        if path in self.rounded:
+            return True
+        head, _, last = path.rpartition(".")
+        return self.nt.augmented and last.startswith("W") and f"{head}.b{last[1:]}" in self.rounded
 
     # -- parameters as the notation shows them ------------------------------------
     def shown(self, l: int, W, b) -> list[tuple[str, np.ndarray, str]]:
@@ -78,6 +123,17 @@ class Context:
 
     def shown_at(self, prefix: str, l: int):
         return self.shown(l, self.v[f"{prefix}W{l}"], self.v[f"{prefix}b{l}"])
+
+
+def _scale(trace: Trace) -> float:
+    """The largest finite magnitude the trace holds: the scale its noise is relative to."""
+    big = 0.0
+    for x in (*trace.values.values(), *trace.aux.values()):
+        arr = np.abs(np.asarray(x, dtype=np.float64))
+        arr = arr[np.isfinite(arr)]
+        if arr.size:
+            big = max(big, float(arr.max()))
+    return big
 
 
 def augment(nt: Notation, W, b):
@@ -98,8 +154,8 @@ def T(sym: str) -> str:
 
 
 def paren(x, d: int) -> str:
-    s = numfmt.number(x, d)
-    return f"({s})" if s.startswith("-") or "times" in s else s
+    """A number as an operand of a product (see Context.factor, which also knows the noise floor)."""
+    return numfmt.wrap(numfmt.number(x, d), numfmt.ATOM)
 
 
 def column(items: list[str]) -> str:
@@ -113,10 +169,12 @@ def unit_names(nt: Notation, l: int) -> dict:
     return {S.y: nt.y, S.yh: nt.yhat, S.h: nt.yhat if l == nt.depth else nt.sym("act", l), S.a: nt.sym("pre", l)}
 
 
-def per_unit(expr, names: dict, arrays: dict, d: int) -> str:
-    """`expr` printed once per unit with that unit's values; a column for several units."""
+def per_unit(expr, names: dict, arrays: dict, c: Context) -> str:
+    """`expr` printed once per unit with that unit's values; a column for several units.
+
+    The values go in bare: the printer parenthesizes each by its precedence."""
     n = len(next(iter(arrays.values())))
-    return column([S.to_latex(expr, names, {sym: paren(vals[k], d) for sym, vals in arrays.items()}) for k in range(n)])
+    return column([S.to_latex(expr, names, {sym: c.num(vals[k]) for sym, vals in arrays.items()}) for k in range(n)])
 
 
 

@@ -16,7 +16,6 @@ from .view_context import (
     T,
     augment,
     column,
-    paren,
     per_unit,
     unit_names,
     with_one,
@@ -34,10 +33,10 @@ def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
         if nt.augmented:
             tilde = rf"\tilde{{{prev}}}"
             formula = f"{T(wsym)} {tilde}"
-            subst = f"{c.mat(augment(nt, W, b).T)} {c.op(with_one(nt, hp))}"
+            subst = c.product(c.mat(augment(nt, W, b).T), with_one(nt, hp))
         else:
             formula = f"{T(wsym) if nt.transposed else wsym} {prev} + {nt.sym('bias', l)}"
-            subst = f"{c.mat(W)} {c.op(hp)} + {c.op(b)}"
+            subst = f"{c.product(c.mat(W), hp)} + {c.term(b)}"
         steps.append(Step(nt.sym("pre", l), c.chain(formula, subst, a, f"{e}a{l}"), f"{e}a{l}", a))
         act = p.activations[l - 1]
         g_tex = ACT_TEX[act]
@@ -46,7 +45,7 @@ def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
         if act == "softmax":
             subst = g_tex.format(a=c.fmt(a))
         else:
-            subst = column([g_tex.format(a=numfmt.number(x, c.d)) for x in np.ravel(a)])
+            subst = column([g_tex.format(a=c.num(x)) for x in np.ravel(a)])
         out = nt.sym("act", l)
         lhs = out if l < L or out == nt.yhat else f"{nt.yhat} = {out}"
         steps.append(Step(lhs, c.chain(formula, subst, h, f"{e}h{l}"), f"{e}h{l}", h))
@@ -77,7 +76,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
     dl_expr = S.loss_derivative(p.loss, n_out)
     dl_lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}}"
     steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, out_names),
-                                      per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, d), dl, e + "dL_dyhat"),
+                                      per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, c), dl, e + "dL_dyhat"),
                       e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act = p.activations[l - 1]
@@ -88,14 +87,14 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             gp = v[f"{e}gprime{l}"]
             gexpr = S.activation_derivative(act).expr
             units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
-            steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, d), gp,
+            steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, c), gp,
                                               f"{e}gprime{l}"), f"{e}gprime{l}", gp))
         if l == L:
             simplified = S.output_delta(p.loss, act, n_out)
             unit_vals = {S.y: y, S.yh: yhat, S.a: v[f"{e}a{l}"]}
             chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
             links = [x for x in (chain_rule, S.to_latex(simplified, out_names)) if x]
-            tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, d), delta, f"{e}delta{l}")
+            tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, c), delta, f"{e}delta{l}")
             steps.append(Step(nt.sym("delta", l), [*links[:-1], *tail], f"{e}delta{l}", delta))
         else:
             Wn = v[f"{it.prefix}W{l + 1}"]
@@ -104,7 +103,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
                 form = rf"{gp_sym} \odot \left({wsym} {nt.sym('delta', l + 1)}\right)"
             else:
                 form = rf"{gp_sym} \odot \left({T(nt.sym('weight', l + 1))} {nt.sym('delta', l + 1)}\right)"
-            subst = rf"{c.fmt(v[f'{e}gprime{l}'])} \odot \left({c.mat(Wn.T)} {c.op(v[f'{e}delta{l + 1}'])}\right)"
+            subst = rf"{c.fmt(v[f'{e}gprime{l}'])} \odot \left({c.product(c.mat(Wn.T), v[f'{e}delta{l + 1}'])}\right)"
             steps.append(Step(nt.sym("delta", l), c.chain(form, subst, delta, f"{e}delta{l}"), f"{e}delta{l}", delta))
 
     steps = sec.part("Gradients" if len(it.examples) == 1 else "Gradients for this example")
@@ -127,14 +126,14 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             g = augment(nt, grads[f"W{l}"][1], grads[f"b{l}"][1])
             tilde = rf"\tilde{{{prev}}}"
             steps.append(Step(nt.grad(f"W{l}") + data_mark,
-                              c.chain(rf"{tilde} \, {T(dsym)}", rf"{c.op(with_one(nt, hp))} {numfmt.row(delta, d)}", g,
+                              c.chain(rf"{tilde} \, {T(dsym)}", c.product(with_one(nt, hp), c.row(delta)), g,
                                       grads[f"W{l}"][0]), grads[f"W{l}"][0], g))
             continue
         path, g = grads[f"W{l}"]
         if nt.transposed:
-            form, subst, shown = rf"{prev} \, {T(dsym)}", rf"{c.op(hp)} {numfmt.row(delta, d)}", g.T
+            form, subst, shown = rf"{prev} \, {T(dsym)}", c.product(hp, c.row(delta)), g.T
         else:
-            form, subst, shown = rf"{dsym} \, {T(prev)}", rf"{c.op(delta)} {numfmt.row(hp, d)}", g
+            form, subst, shown = rf"{dsym} \, {T(prev)}", c.product(delta, c.row(hp)), g
         steps.append(Step(nt.grad(f"W{l}") + data_mark, c.chain(form, subst, shown, path), path, g))
         path, g = grads[f"b{l}"]
         steps.append(Step(nt.grad(f"b{l}"), c.chain(dsym, None, g, path), path, g))
@@ -142,7 +141,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
 
 
 def _aggregate(c: Context, it: Iteration) -> Section | None:
-    nt, p, v, d = c.nt, c.p, c.v, c.d
+    nt, p, v = c.nt, c.p, c.v
     m = len(it.examples)
     if m == 1 and not p.l2:
         return None
@@ -151,7 +150,7 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
     if m > 1:
         sec.note = f"The loss and the gradients are means over the {m} examples of this iteration."
         losses = [v[f"{it.example_prefix(n)}loss"] for n in range(1, m + 1)]
-        subst = rf"\frac{{1}}{{{m}}}\left(" + " + ".join(paren(x, d) for x in losses) + r"\right)"
+        subst = rf"\frac{{1}}{{{m}}}\left(" + c.sum(losses) + r"\right)"
         if p.l2:
             sec.steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(None, subst, c.trace.aux[pre + "data_loss"])))
         else:
@@ -162,7 +161,7 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
         loss = v[pre + "loss"]
         sec.steps.append(Step(nt.loss, c.chain(
             rf"{nt.loss}_{{\text{{data}}}} + \frac{{\lambda}}{{2}}\left({wsum}\right)",
-            rf"{paren(c.trace.aux[pre + 'data_loss'], d)} + \frac{{{lam}}}{{2}} \cdot {numfmt.number(c.trace.aux[pre + 'sq_weights'], d)}",
+            c.sum([c.trace.aux[pre + 'data_loss'], c.product(rf"\frac{{{lam}}}{{2}}", c.trace.aux[pre + 'sq_weights'])]),
             loss, pre + "loss"), pre + "loss", loss))
     for l in range(p.depth, 0, -1):
         per_example = [c.shown(l, v[f"{it.example_prefix(n)}grad.W{l}"], v[f"{it.example_prefix(n)}grad.b{l}"])
@@ -174,12 +173,12 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
             lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {sym}}}"
             mean = None
             if per_example:
-                mean = rf"\frac{{1}}{{{m}}}\left(" + " + ".join(c.fmt(ex[i][1]) for ex in per_example) + r"\right)"
+                mean = rf"\frac{{1}}{{{m}}}\left(" + c.sum([ex[i][1] for ex in per_example]) + r"\right)"
             if p.l2 and name.startswith("W"):
                 if mean:
                     sec.steps.append(Step(lhs + r"\Big|_{\text{data}}", c.chain(mean, None, data[i][1])))
                 form = rf"{lhs}\Big|_{{\text{{data}}}} + \lambda {sym}" + (r"_{\text{weights}}" if nt.augmented else "")
-                subst = rf"{c.fmt(data[i][1])} + {lam} {c.op(weights[i][1])}"
+                subst = c.sum([data[i][1], c.product(lam, weights[i][1])])
                 sec.steps.append(Step(lhs, c.chain(form, subst, g, f"{pre}grad.{name}"), f"{pre}grad.{name}", g))
             elif mean:
                 sec.steps.append(Step(lhs, c.chain(None, mean, g, f"{pre}grad.{name}"), f"{pre}grad.{name}", g))
@@ -200,7 +199,7 @@ def _update(c: Context, it: Iteration) -> Section:
                 sec.steps.append(Step(sym + r"_{\text{new}}", [rf"{sym} = {c.fmt(n)} \quad \text{{(frozen)}}"], path, n))
                 continue
             form = rf"{sym} - {nt.lr} \, \frac{{\partial {nt.loss}}}{{\partial {sym}}}"
-            subst = rf"{c.fmt(o)} - {lr} {c.op(g)}"
+            subst = f"{c.fmt(o)} - {c.product(lr, g)}"
             note = rf" \quad \text{{({', '.join(frozen)} frozen)}}" if frozen else ""
             chain = c.chain(form, subst, n, path)
             chain[-1] += note
@@ -226,8 +225,8 @@ def _loss_lines(loss: str, n_out: int, y, yhat, d: int, nt: Notation) -> tuple[s
     term = S.loss_expr(loss, n_out)
     if n_out == 1:
         names = {S.y: nt.y, S.yh: nt.yhat}
-        return S.to_latex(term, names), S.to_latex(term, names, {S.y: paren(y[0], d), S.yh: paren(yhat[0], d)})
+        return S.to_latex(term, names), S.to_latex(term, names, {S.y: numfmt.number(y[0], d), S.yh: numfmt.number(yhat[0], d)})
     names = {S.y: f"{nt.y}_k", S.yh: f"{nt.yhat}_k"}
     form = rf"\sum_{{k=1}}^{{{n_out}}} \left[{S.to_latex(term, names)}\right]"
-    parts = [S.to_latex(term, names, {S.y: paren(y[k], d), S.yh: paren(yhat[k], d)}) for k in range(n_out)]
+    parts = [S.to_latex(term, names, {S.y: numfmt.number(y[k], d), S.yh: numfmt.number(yhat[k], d)}) for k in range(n_out)]
     return form, " + ".join(rf"\left[{t}\right]" for t in parts)
