@@ -4,7 +4,9 @@
     view_network.py  the network View: problem section, iterations, summary
     view_passes.py   the network View's per-iteration sections
     view_context.py  what those builders share: operands, chains, labels
-    steps.py         the step model: Step, Part, Section, IterationView, View
+    steps.py         the step model: Step, Part, Section, IterationView, Table, View
+    layout.py        each step on one line or broken at =, per medium; the summary's tables
+    width.py         a LaTeX math string's rough width in em, calibrated against pdflatex
     derivation.py    the Derivation section: the chain rule, simplified by sympy
     symbolic.py      formulas derived by sympy and their LaTeX printer
     numfmt.py        every number shown is formatted here

@@ -21,6 +21,9 @@ class Step:
     chain: list[str]
     path: str = ""  # the quantity this step computes, if any
     value: object = None
+    # Per medium ("latex", "markdown"): [tex] if the step fits the line, else its aligned
+    # lines, one link each (layout.py decides; templates only lay them out).
+    lines: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def tex(self) -> str:
@@ -56,6 +59,18 @@ class IterationView:
 
 
 @dataclass
+class Table:
+    """One table as a medium shows it: its caption (numbered), header words over symbols, rows."""
+
+    number: int
+    caption: str
+    words: list[list[str]]  # each column's header words, broken into lines as narrow as the column
+    head: list[str]
+    rows: list[list[str]]
+    sideways: bool = False  # wider than the page: turned to landscape (LaTeX)
+
+
+@dataclass
 class View:
     title: str
     description: str
@@ -68,3 +83,11 @@ class View:
     summary_head: list[str]
     summary_rows: list[list[str]]
     notation: Notation
+    # The summary's columns: the words over each symbol of summary_head, and the layer each
+    # column belongs to (0 for the iteration, output and loss), by which a table too wide
+    # for its medium is cut into several.
+    summary_words: list[str] = field(default_factory=list)
+    summary_layers: list[int] = field(default_factory=list)
+    summary_tables: dict[str, list[Table]] = field(default_factory=dict)  # per medium, from layout.py
+    # Per medium: the rows of `initial`, a row too wide for the line split into one per step.
+    initial_rows: dict[str, list[list[Step]]] = field(default_factory=dict)

@@ -7,6 +7,7 @@ One entry point for every kind of problem; the kind's own builder does the work
 from __future__ import annotations
 
 from ..problem.kinds import kind_of
+from .layout import lay_out
 from .steps import IterationView, Part, Section, Step, View
 
 __all__ = ["build_view", "IterationView", "Part", "Section", "Step", "View"]
@@ -14,4 +15,4 @@ __all__ = ["build_view", "IterationView", "Part", "Section", "Step", "View"]
 
 def build_view(trace, notation=None) -> View:
     """Lay out every number of `trace` as steps, in computation order."""
-    return kind_of(trace).hook("view")(trace, notation)
+    return lay_out(kind_of(trace).hook("view")(trace, notation))

@@ -53,9 +53,9 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
     data_rows = [[str(i), numfmt.row(ex.x, d), numfmt.row(ex.y, d)] for i, ex in enumerate(p.data, 1)]
 
     iterations = [iteration_view(c, it) for it in trace.iterations]
-    head, rows = _summary(c)
+    head, rows, words, owner = _summary(c)
     return View(p.title, p.description, setup, initial, data_head, data_rows, derivation_steps(p, nt),
-                iterations, head, rows, nt)
+                iterations, head, rows, nt, summary_words=words, summary_layers=owner)
 
 
 def _mode_text(p) -> str:
@@ -72,18 +72,26 @@ def _mode_text(p) -> str:
     return f"{how}; learning rate {lr}; {p.iterations} iteration{'s' if p.iterations != 1 else ''}"
 
 
-def _summary(c: Context) -> tuple[list[str], list[list[str]]]:
-    """One row per iteration: its output(s), its loss and the parameters it started from."""
+def _summary(c: Context) -> tuple[list[str], list[list[str]], list[str], list[int]]:
+    """One row per iteration: its output(s), its loss and the parameters it started from.
+
+    Returns the symbols, the rows, the words that head each symbol, and each column's layer.
+    """
     nt, p, v, d = c.nt, c.p, c.v, c.d
     layers = range(1, p.depth + 1)
-    head = [r"\text{Iteration}", nt.yhat, nt.loss,
-            *(sym for l in layers for sym, _, _ in c.shown_at("iter1.", l))]
+    several = p.layers[-1] > 1 or any(len(it.examples) > 1 for it in c.trace.iterations)
+    head = ["", nt.yhat, nt.loss]
+    words = ["iteration", "predicted outputs" if several else "predicted output", "loss"]
+    owner = [0, 0, 0]
+    for l in layers:
+        for sym, _, name in c.shown_at("iter1.", l):
+            head.append(sym)
+            words.append(("weights and biases" if nt.augmented else "weights") if name.startswith("W") else "biases")
+            owner.append(l)
     rows = []
     for it in c.trace.iterations:
         yh = [v[f"{it.example_prefix(n)}yhat"] for n in range(1, len(it.examples) + 1)]
         rows.append([str(it.t), ",\\ ".join(numfmt.array(y, d) for y in yh), numfmt.number(v[f"{it.prefix}loss"], d),
                      *(c.fmt(m) for l in layers for _, m, _ in c.shown_at(it.prefix, l))])
     rows.append([r"\text{final}", "", "", *(c.fmt(m) for l in layers for _, m, _ in c.shown_at("final.", l))])
-    return head, rows
-
-
+    return head, rows, words, owner
