@@ -22,7 +22,7 @@ same reason). Whoever juxtaposes printed numbers parenthesizes by that.
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import numpy as np
 
@@ -67,6 +67,11 @@ def _is_float(x) -> bool:
     return isinstance(x, (float, int, np.floating, np.integer))
 
 
+# Room for every digit of any value at any `decimals` (exact arithmetic carries 50 digits;
+# the default 28-digit context raises InvalidOperation rounding 1e23 to 4 places).
+_WIDE = Context(prec=400, Emax=10**6, Emin=-10**6)
+
+
 def _decimal(x) -> Decimal:
     """An mpmath number as a Decimal with all its digits (str() gives its context's precision)."""
     return Decimal(str(x))
@@ -75,8 +80,12 @@ def _decimal(x) -> Decimal:
 def is_exact(x, decimals: int) -> bool:
     """True if `x` shows without loss at `decimals` places."""
     if not _is_float(x):
+        exponent = str(x).partition("e")[2]
+        if exponent and abs(int(exponent)) > _WIDE.Emax // 2:
+            return False  # astronomically large or small: never exact at a few decimals
         dec = _decimal(x)
-        return not dec.is_finite() or dec == round(dec, decimals)
+        with localcontext(_WIDE):
+            return not dec.is_finite() or dec == round(dec, decimals)
     if not math.isfinite(x):
         return True
     return abs(x - round(x, decimals)) <= 1e-12 * max(1.0, abs(x))
@@ -89,7 +98,16 @@ def number(x, decimals: int, *, zero: float = 0.0, approx: bool = False) -> str:
     \\approx, so it keeps all `decimals` digits even where it is exact at fewer.
     """
     if not _is_float(x):
-        return _number_decimal(_decimal(x), decimals, Decimal(repr(float(zero))), approx)
+        text = str(x)
+        mantissa, _, exponent = text.partition("e")
+        if exponent and abs(int(exponent)) > _WIDE.Emax // 2:  # past any Decimal: e.g. exp(-1e25)
+            if int(exponent) < 0 and zero > 0:
+                return "0"
+            with localcontext(_WIDE):
+                m = Decimal(mantissa)
+            return rf"{m:.{max(decimals - 1, 0)}f} \times 10^{{{int(exponent)}}}"
+        with localcontext(_WIDE):
+            return _number_decimal(Decimal(text), decimals, Decimal(repr(float(zero))), approx)
     x = float(x)
     if math.isnan(x):
         return r"\text{undefined}"

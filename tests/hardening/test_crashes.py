@@ -1,0 +1,53 @@
+"""Crash sites found by fuzzing: each input, saved, now gives a result or one error line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from tracer.engine.arithmetic import ByHand
+
+REPO = Path(__file__).resolve().parents[2]
+LECTURE = yaml.safe_load((REPO / "examples" / "lecture-2-2-1.yaml").read_text())
+
+
+def bptrace(*args):
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run([sys.executable, "-m", "tracer.cli", *map(str, args)], capture_output=True,
+                          text=True, env=env, timeout=300)
+
+
+@pytest.mark.parametrize("x", [1e23, -1.23456e25, 1e300, 1.7976931348623157e308, 5e-324, float("inf")])
+@pytest.mark.parametrize("decimals", [0, 4, 12])
+def test_by_hand_rounding_of_huge_and_tiny_values(x, decimals):
+    got = ByHand(decimals).round(x)
+    if not np.isfinite(x):
+        assert got == x
+    else:
+        assert abs(got - x) <= 0.5 * 10.0 ** -decimals + abs(x) * 1e-15
+
+
+@pytest.mark.parametrize("arithmetic", ["float", "exact", "by-hand"])
+@pytest.mark.parametrize("case", ["huge-weight", "saturated-output", "saturated-hidden"])
+@pytest.mark.parametrize("fmt", ["markdown", "latex", "json"])
+def test_huge_and_saturated_values_render_in_every_arithmetic(tmp_path, arithmetic, case, fmt):
+    params = dict(LECTURE["params"])
+    if case == "huge-weight":
+        params["W1"] = [[1e25, 0.4], [0.2, 0.5]]
+    elif case == "saturated-output":
+        params["W2"] = [[1000, 800]]
+    else:
+        params["W1"] = [[1000, 0.4], [0.2, -900]]
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({**LECTURE, "params": params, "arithmetic": arithmetic, "iterations": 2}))
+    proc = bptrace("render", spec, "--to", fmt)
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode in (0, 2), proc.stderr
+    if proc.returncode == 2:
+        assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
