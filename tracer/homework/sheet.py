@@ -162,8 +162,9 @@ def statement(scope: Scope) -> str:
     if scope.last == 1:
         text = f"Work out iteration 1 of the training: {listed}."
     else:
-        text = (f"Work out iterations 1 to {scope.last - 1} of the training in full, each with its update, "
-                f"then of iteration {scope.last}: {listed}.")
+        before = ("iteration 1 of the training in full, with its update" if scope.last == 2 else
+                  f"iterations 1 to {scope.last - 1} of the training in full, each with its update")
+        text = f"Work out {before}, then of iteration {scope.last}: {listed}."
     if not scope.update:
         text += f" The update of iteration {scope.last} is not asked."
     return text

@@ -5,6 +5,7 @@
     view_passes.py   the network View's per-iteration sections
     view_context.py  what those builders share: operands, chains, labels
     steps.py         the step model: Step, Part, Section, IterationView, View
+    notes.py         notes on a source's slips (published: numbers that differ), hung on steps
     derivation.py    the Derivation section: the chain rule, simplified by sympy
     symbolic.py      formulas derived by sympy and their LaTeX printer
     numfmt.py        every number shown is formatted here

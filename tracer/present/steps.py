@@ -21,6 +21,7 @@ class Step:
     chain: list[str]
     path: str = ""  # the quantity this step computes, if any
     value: object = None
+    notes: list = field(default_factory=list)  # segment lists [("text"|"math", str)], see present.notes
 
     @property
     def tex(self) -> str:
