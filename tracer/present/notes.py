@@ -56,8 +56,10 @@ def _shown(value: float, decimals: int) -> str:
 
 def _entry(slip: Slip, nt) -> str:
     index = slip.index
-    if len(index) == 2 and nt.transposed and not nt.augmented and _MATRIX.fullmatch(slip.paths[0]):
-        index = index[::-1]  # the handout shows this matrix transposed
+    if len(index) == 2 and nt.transposed and _MATRIX.fullmatch(slip.paths[0]):
+        index = index[::-1]  # the handout shows this matrix transposed (in-out) ...
+        if nt.augmented and nt.profile.bias_mode == "first":
+            index = (index[0] + 1, index[1])  # ... below the bias row (node: x_0 = 1)
     text = ",".join(str(i + 1) for i in index)
     return f"({text})" if len(index) == 2 else text
 
