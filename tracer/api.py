@@ -45,9 +45,10 @@ def render_trace(trace, fmt: str) -> str:
         from .present.export_json import to_json
 
         return to_json(trace)
+    from .grade.published import slips
     from .present.render import render
 
-    return render(trace, fmt)
+    return render(trace, fmt, slips=slips(trace.problem, trace=trace) if trace.problem.published else ())
 
 
 def trace(source: str | Path | Mapping):

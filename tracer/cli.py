@@ -37,6 +37,7 @@ _positive_int = _whole(1)
 _decimals = _whole(0, 12)
 _sig_figs = _whole(1, 15)
 _seed = _whole(0)
+_space = _whole(0, 60)
 
 
 def _nonneg_float(text: str) -> float:
@@ -95,7 +96,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     "answered quantity correct, 1 some not, 2 unusable input.",
     )
     check.add_argument("spec", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
-    check.add_argument("answers", nargs="+", metavar="ANSWERS", help="answer files, or folders of them")
+    check.add_argument("answers", nargs="*", metavar="ANSWERS", help="answer files, or folders of them")
+    check.add_argument("--published", action="store_true",
+                       help="grade the spec's published: numbers (what a source printed) instead of answer files")
     tol = check.add_argument_group("tolerance (default: to the precision each number is written with, "
                                    "at least the spec's decimals, plus carried rounding)")
     tol.add_argument("--abs-tol", type=_nonneg_float, metavar="A", help="pass within A of the value")
@@ -126,6 +129,10 @@ def _build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--to", dest="fmt", choices=VARIANT_FORMATS, default="markdown",
                           help="format of the sheets (default: markdown); moodle: one Moodle XML quiz")
     variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
+    variants.add_argument("--space", type=_space, metavar="LINES",
+                          help="blank lines of working room under each question (default: the spec's sheet.space, else 4)")
+    variants.add_argument("--solution", choices=("asked", "full"),
+                          help="asked: the solution shows what the sheet asks (default); full: the whole handout")
     variants.set_defaults(handler=_cmd_variants)
 
     examples = sub.add_parser("examples", help="list the built-in examples",
@@ -187,6 +194,10 @@ def _cmd_check(args) -> int:
     tolerance = None
     if args.sig_figs is not None or args.abs_tol is not None or args.rel_tol is not None:
         tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
+    if args.published:
+        return _check_published(args, tolerance)
+    if not args.answers:
+        raise TracerError("no answer files given (or --published, to grade the spec's published: numbers)")
     if args.roster is not None and args.seed is None:
         raise TracerError("--roster needs --seed: the variants are drawn from the seed")
     if args.gradebook:  # before anything runs: never onto the spec, the roster or a named answer file
@@ -223,6 +234,23 @@ def _cmd_check(args) -> int:
     return code
 
 
+def _check_published(args, tolerance) -> int:
+    from .errors import SpecError, TracerError
+    from .grade.published import check_published
+    from .grade.report import format_report
+    from .problem.spec import load_problem
+
+    if args.answers or args.seed is not None or args.roster is not None or args.gradebook:
+        raise TracerError("--published grades the spec's own published: numbers; give no answer files, "
+                          "--seed, --roster or --gradebook with it")
+    problem = load_problem(args.spec)
+    if not problem.published:
+        raise SpecError("published", "the spec has none to check; add a mapping of quantity paths to the numbers a source printed")
+    report = check_published(problem, tolerance)
+    sys.stdout.write(format_report(report, args.fmt))
+    return report.exit_code
+
+
 def _cmd_variants(args) -> int:
     from .errors import printable
     from .grade.gradebook import Progress
@@ -233,7 +261,7 @@ def _cmd_variants(args) -> int:
     generator = Generator(load_problem(args.spec), args.seed)
     ids = read_roster(args.roster) if args.roster else numbered_ids(args.count)
     written = write_variants(generator, ids, args.fmt, args.output, student_ids=args.roster is not None,
-                             progress=Progress(len(ids), label="variants"))
+                             progress=Progress(len(ids), label="variants"), space=args.space, solution=args.solution)
     for vid in written.redrawn:
         print(f"note: {vid}'s first acceptable draw repeated an earlier variant and was redrawn; "
               "`check --seed` finds it again with the same roster (or numbering)", file=sys.stderr)

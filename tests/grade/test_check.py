@@ -27,6 +27,7 @@ from tracer.problem.spec import load_problem
 REPO = Path(__file__).resolve().parents[2]
 LECTURE_FILE = REPO / "examples" / "lecture-2-2-1.yaml"
 LECTURE = yaml.safe_load(LECTURE_FILE.read_text())
+LECTURE.pop("published")  # the notes' numbers of all three iterations; these tests run fewer
 
 
 def problem(**changes):

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import readback as R  # noqa: E402
 
 from tracer.engine import run  # noqa: E402
-from tracer.problem.examples import list_examples, example_path  # noqa: E402
+from tracer.present.view import build_view  # noqa: E402
+from tracer.problem.examples import example_path, list_examples  # noqa: E402
 from tracer.problem.notation import BUILTIN  # noqa: E402
 from tracer.problem.spec import load_problem  # noqa: E402
-from tracer.present.view import build_view  # noqa: E402
 
 EXAMPLES = [name for name, _ in list_examples()]
 MODES = ("float", "exact", "by-hand")

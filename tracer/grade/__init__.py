@@ -8,4 +8,5 @@
     report.py           a check Report as text, Markdown or JSON
     gradebook.py        many answer files to one CSV gradebook
     answer_template.py  the blank answer file a homework hands out
+    published.py        a source's published: numbers graded like an answer sheet; its slips
 """

@@ -3,6 +3,7 @@
     randomize.py  the spec's randomize: section (grids, constraints)
     variants.py   drawing variants; sheets, solutions and keys; checking by variant
     asking.py     what a homework asks: default questions, key entries, their symbols
+    sheet.py      the spec's sheet: section; what a sheet asks in words; the solution cut to it
     roster.py     class rosters (CSV) naming the variants
     moodle.py     Moodle XML quizzes
 """

@@ -14,6 +14,7 @@ v002, ...) to find the same variant again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -33,6 +34,7 @@ from ..problem.network import Problem
 from ..problem.spec import load_problem, problem_from_dict
 from .asking import default_ask, key_entries, step_symbols
 from .randomize import Plan, describe, draw, plan_for, unmet_before_run, unmet_in_trace
+from .sheet import Scope, SheetOptions, cut_view, scope_of, sheet_options, statement
 
 ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBERED = re.compile(r"v(\d{3,})")
@@ -83,6 +85,7 @@ class Generator:
         values = run(base, arithmetic="float").values
         self.ask = list(base.ask) or default_ask(base, values)
         asked_elements(self.ask, values, notation_aliases(base))  # a bad ask: fails once, naming ask[i]
+        self.options = sheet_options(base)  # a bad sheet: section fails here too, before any file
 
     def variant(self, vid: str, taken=frozenset()) -> Variant:
         """The first draw for `vid` that meets every constraint and is not in `taken` (fingerprints)."""
@@ -91,6 +94,7 @@ class Generator:
             spec = draw(self.plan, self.base, _rng(self.seed, vid, attempt))
             spec["title"] = f"{self.base.title} (variant {vid})"
             spec["ask"] = list(self.ask)
+            spec.pop("published", None)  # a source's printed numbers belong to the spec's own numbers
             problem = problem_from_dict(spec)
             reason = unmet_before_run(self.plan, problem)
             trace = None
@@ -228,23 +232,63 @@ def answer_key(variant: Variant, student: bool = False) -> str:
 
 
 class _Sheet:
-    """A View plus what a problem sheet adds; everything else is the View's."""
+    """A View plus what a problem sheet (or its printed answer key) adds; everything else is the View's."""
 
-    def __init__(self, view, asked: list[dict], ask_note: str):
+    def __init__(self, view, asked: list[dict], ask_note: str, *, title: str, description: str,
+                 setup: list, space: int, key: bool):
         self._view, self.asked, self.ask_note = view, asked, ask_note
+        self.title, self.description, self.setup, self.space, self.is_key = title, description, setup, space, key
 
     def __getattr__(self, name):
         return getattr(self._view, name)
 
 
-def sheet_view(view, variant: Variant, student: bool):
+def sheet_view(view, variant: Variant, student: bool, options: SheetOptions | None = None,
+               scope: Scope | None = None, key: bool = False):
+    """The problem sheet of `variant` (with `key`, its answer key: the same layout, the values filled in)."""
+    from ..present import numfmt
+
+    options = options or SheetOptions()
+    problem = variant.problem
+    entries = key_entries(problem, variant.trace.values)
+    scope = scope or scope_of(view, list(asked_elements(problem.ask, variant.trace.values, notation_aliases(problem))))
     symbols = step_symbols(view)
-    asked = [{"tex": symbols.get(key.split("[")[0], ""), "key": key}
-             for key in key_entries(variant.problem, variant.trace.values)]
+    d = problem.decimals
+
+    def answer(v) -> str:  # `= 0.7` when the digits shown are the value, else `\approx 0.6682`
+        arr = np.asarray(v, dtype=float)
+        return ("= " if numfmt.all_exact(arr, d) else "\\approx ") + numfmt.array(arr, d)
+
+    asked = [{"tex": symbols.get(k.split("[")[0], ""), "key": k, "answer": answer(v) if key else ""}
+             for k, v in entries.items()]
     who = f"student: {variant.id}" if student else f"variant: {variant.id}"
-    note = (f"Work to {variant.problem.decimals} decimal places. In your answer file write {who} "
+    note = (f"{statement(scope)} Work to {problem.decimals} decimal places. In your answer file write {who} "
             "and one entry per quantity below, named as shown (a vector as a list, a matrix as a list of rows).")
-    return _Sheet(view, asked, note)
+    if key:
+        note = f"{statement(scope)} The values below are rounded to {problem.decimals} decimal places."
+    setup = sheet_setup(view, problem, scope)
+    base_title = options.title if options.title is not None else view.title.removesuffix(f" (variant {variant.id})")
+    title = f"{base_title} (variant {variant.id})" + (": answer key" if key else "")
+    description = options.description if options.description is not None else view.description
+    return _Sheet(view, asked, note, title=title, description=description, setup=setup,
+                  space=0 if key else options.space, key=key)
+
+
+def sheet_setup(view, problem, scope: Scope) -> list:
+    """The View's setup lines with Training saying the iterations asked, and the learning rate only
+    when an update is asked."""
+    from ..present.view_network import mode_text
+
+    rate = scope.update or scope.last > 1
+    return [(label, mode_text(problem, max(scope.last, 1), learning_rate=rate) if label == "Training" else text)
+            for label, text in view.setup]
+
+
+def solution_view(view, problem, scope: Scope, options: SheetOptions):
+    """The solution handout: cut to what the sheet asks (its setup saying so), or whole with `solution: full`."""
+    if options.solution == "full":
+        return view
+    return dataclasses.replace(cut_view(view, scope), setup=sheet_setup(view, problem, scope))
 
 
 @dataclass
@@ -263,13 +307,19 @@ class _Pages:
 
 
 def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path, *,
-                   student_ids: bool = False, progress=None) -> Written:
-    """Per variant: a problem sheet, a solution and an answer key (LaTeX or Markdown; for latex also
-    problems.tex and solutions.tex with a page per variant), or for 'moodle' one quiz.xml; and a
-    manifest variants.json. Returns the variants and the files written, in order."""
+                   student_ids: bool = False, progress=None, space: int | None = None,
+                   solution: str | None = None) -> Written:
+    """Per variant: a problem sheet, a solution, a printable answer key and the JSON key `check` reads
+    (LaTeX or Markdown; for latex also problems.tex, solutions.tex and keys.tex with a page per
+    variant), or for 'moodle' the JSON keys and one quiz.xml; and a manifest variants.json.
+    `space` (lines of working room per question) and `solution` (asked or full) override the
+    spec's `sheet:`. Returns the variants and the files written, in order."""
     if fmt not in (*SHEET_FORMATS, "moodle"):
         raise TracerError(f"unknown variants format {fmt!r}; expected latex, markdown or moodle")
     check_ids(ids)
+    options = gen.options
+    if space is not None or solution is not None:
+        options = sheet_options(gen.base, space, solution)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -302,23 +352,31 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
         env = make_environment(fmt)
         ext = SHEET_FORMATS[fmt]
         template = lambda name: _template(env, name)  # noqa: E731
-        problem_pages, solution_pages = [], []
+        problem_pages, solution_pages, key_pages = [], [], []
         for v in gen.generate(ids, progress):
             variants.append(v)
             trace = v.trace if v.problem.arithmetic == "float" else run(v.problem)
             view = build_view(trace)
-            sheet = sheet_view(view, v, student_ids)
+            asked = list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem)))
+            scope = scope_of(view, asked)
+            sheet = sheet_view(view, v, student_ids, options, scope)
+            key = sheet_view(view, v, student_ids, options, scope, key=True)
+            solved = solution_view(view, v.problem, scope, options)
             put(f"{v.id}.problem{ext}", template(f"problem{ext}.j2").render(view=sheet))
-            put(f"{v.id}.solution{ext}", template(f"handout{ext}.j2").render(view=view))
+            put(f"{v.id}.solution{ext}", template(f"solution{ext}.j2").render(view=solved))
+            put(f"{v.id}.key{ext}", template(f"problem{ext}.j2").render(view=key))
             put(f"{v.id}.key.json", answer_key(v, student_ids))
             if fmt == "latex":
                 problem_pages.append(template("problem-page.tex.j2").render(view=sheet))
-                solution_pages.append(template("solution-page.tex.j2").render(view=view))
+                solution_pages.append(template("solution-page.tex.j2").render(view=solved))
+                key_pages.append(template("problem-page.tex.j2").render(view=key))
         if fmt == "latex":
             put("problems.tex", template("variants.tex.j2").render(view=_Pages(problem_pages)))
             put("solutions.tex", template("variants.tex.j2").render(view=_Pages(solution_pages)))
+            put("keys.tex", template("variants.tex.j2").render(view=_Pages(key_pages)))
     manifest = {
         "title": gen.base.title, "seed": gen.seed, "format": fmt, "ids": "roster" if student_ids else "numbered",
+        "solution": options.solution, "space": options.space,
         "variants": [{"id": v.id, "attempt": v.attempt, "redrawn_for_duplicate": v.redrawn} for v in variants],
     }
     put("variants.json", json.dumps(manifest, indent=1) + "\n")

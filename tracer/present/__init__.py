@@ -7,6 +7,7 @@
     steps.py         the step model: Step, Part, Section, IterationView, Table, View
     layout.py        each step on one line or broken at =, per medium; the summary's tables
     width.py         a LaTeX math string's rough width in em, calibrated against pdflatex
+    notes.py         notes on a source's slips (published: numbers that differ), hung on steps
     derivation.py    the Derivation section: the chain rule, simplified by sympy
     symbolic.py      formulas derived by sympy and their LaTeX printer
     numfmt.py        every number shown is formatted here

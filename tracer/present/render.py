@@ -81,5 +81,5 @@ def render_view(view: View, fmt: str, template: str | None = None, extra_dirs: l
     return tpl.render(view=view)
 
 
-def render(trace, fmt: str, template: str | None = None) -> str:
-    return render_view(build_view(trace), fmt, template)
+def render(trace, fmt: str, template: str | None = None, slips=()) -> str:
+    return render_view(build_view(trace, slips=slips), fmt, template)

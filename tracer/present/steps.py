@@ -24,6 +24,7 @@ class Step:
     # Per medium ("latex", "markdown"): [tex] if the step fits the line, else its aligned
     # lines, one link each (layout.py decides; templates only lay them out).
     lines: dict[str, list[str]] = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # segment lists [("text"|"math", str)], see present.notes
 
     @property
     def tex(self) -> str:

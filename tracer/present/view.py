@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from ..problem.kinds import kind_of
 from .layout import lay_out
+from .notes import add_notes
 from .steps import IterationView, Part, Section, Step, View
 
 __all__ = ["build_view", "IterationView", "Part", "Section", "Step", "View"]
 
 
-def build_view(trace, notation=None) -> View:
-    """Lay out every number of `trace` as steps, in computation order."""
-    return lay_out(kind_of(trace).hook("view")(trace, notation))
+def build_view(trace, notation=None, slips=()) -> View:
+    """Lay out every number of `trace` as steps, in computation order; `slips`: the source's printed
+    numbers that differ from the computed ones (tracer.grade.published.slips), noted at their steps."""
+    view = kind_of(trace).hook("view")(trace, notation)
+    if slips:
+        add_notes(view, slips, trace.problem.decimals)
+    return lay_out(view)

@@ -27,7 +27,7 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
         ("Network", "layers " + " \u2013 ".join(str(n) for n in p.layers) + " (input first)"),
         ("Activations", ", ".join(f"layer {l}: {ACT_NAME[a]}" for l, a in enumerate(p.activations, 1))),
         ("Loss", LOSS_NAME[p.loss]),
-        ("Training", _mode_text(p)),
+        ("Training", mode_text(p)),
     ]
     arith = {
         "exact": f"exact: every value carried with {EXACT_DIGITS} significant digits, so each digit shown is certified",
@@ -58,7 +58,9 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
                 iterations, head, rows, nt, summary_words=words, summary_layers=owner)
 
 
-def _mode_text(p) -> str:
+def mode_text(p, iterations: int | None = None, learning_rate: bool = True) -> str:
+    """How the problem trains; a problem sheet passes the iterations it asks, and no learning rate
+    when it asks no update."""
     lr = numfmt.plain(p.learning_rate, 12)
     n = len(p.data)
     if p.mode == "sgd":
@@ -69,7 +71,9 @@ def _mode_text(p) -> str:
         how = f"mini-batch gradient descent, batches of {p.batch_size}"
     if p.shuffle_seed is not None and p.mode != "gd":
         how += f", order shuffled each epoch (seed {p.shuffle_seed})"
-    return f"{how}; learning rate {lr}; {p.iterations} iteration{'s' if p.iterations != 1 else ''}"
+    count = p.iterations if iterations is None else iterations
+    rate = f"; learning rate {lr}" if learning_rate else ""
+    return f"{how}{rate}; {count} iteration{'s' if count != 1 else ''}"
 
 
 def _summary(c: Context) -> tuple[list[str], list[list[str]], list[str], list[int]]:

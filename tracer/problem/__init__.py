@@ -9,6 +9,7 @@
     notation.py    notation profiles: how a course writes the symbols (part of a spec)
     quantities.py  the quantity paths, with meaning, formula and shape
     paths.py       element paths: `iter1.W1[2,1]`
+    published.py   the spec's published: numbers a source printed, checked against the paths
     safeload.py    YAML/JSON loading for input from anyone
     examples.py    the built-in examples
 

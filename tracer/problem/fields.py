@@ -13,7 +13,7 @@ numpy nor sympy.
 KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
-    "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize",
+    "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
 )
 # In the order parse reports a missing one. `params` or `init` (exactly one) is required too.
 REQUIRED_KEYS = ("layers", "loss", "data", "learning_rate", "iterations", "activation")
@@ -23,8 +23,8 @@ GROUPS = (
     ("network", ("layers", "activation", "loss", "params", "init")),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
                            "l2", "frozen")),
-    ("display", ("decimals", "arithmetic", "notation")),
-    ("homework", ("ask", "grading", "randomize")),
+    ("display", ("decimals", "arithmetic", "notation", "published")),
+    ("homework", ("ask", "grading", "randomize", "sheet")),
 )
 
 # -- choices -----------------------------------------------------------------------------

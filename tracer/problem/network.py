@@ -6,6 +6,7 @@ and the message says what was expected. See docs/spec.md for every field.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
@@ -85,6 +86,8 @@ class Problem:
     ask: tuple[str, ...] = ()  # paths or glob patterns a homework asks for (see check)
     grading: Mapping[str, Any] = field(default_factory=dict)  # validated by the checker
     randomize: Any = None  # the raw `randomize:` section; validated by tracer.randomize
+    sheet: Any = None  # the raw `sheet:` section; validated by tracer.homework.sheet
+    published: tuple = ()  # (path, number as written) a source printed; see tracer.problem.published
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -105,6 +108,10 @@ class Problem:
             spec["notation"] = notation
         if iterations is not None:
             spec["iterations"] = iterations
+            if isinstance(spec.get("published"), dict):  # printed numbers of iterations still run
+                spec["published"] = {k: v for k, v in spec["published"].items()
+                                     if isinstance(k, str) and k.startswith("iter")
+                                     and int(k[4:].split(".")[0] or 0) <= iterations}
         if decimals is not None:
             spec["decimals"] = decimals
         return parse(spec)
@@ -207,14 +214,19 @@ def parse(spec: dict) -> Problem:
     if not isinstance(grading, dict):
         raise SpecError("grading", f"expected a mapping, got {describe(grading)}")
 
-    return Problem(
+    problem = Problem(
         title=title, layers=tuple(layers), activations=tuple(activations), loss=loss,
         params={k: readonly(v) for k, v in params.items()}, data=data,
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
-        randomize=spec.get("randomize"), source=spec,
+        randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec,
     )
+    if spec.get("published") is not None:  # checked against the problem's own paths and shapes
+        from .published import parse_published
+
+        problem = dataclasses.replace(problem, published=parse_published(spec["published"], problem))
+    return problem
 
 
 def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
