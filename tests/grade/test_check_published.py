@@ -111,7 +111,9 @@ def test_the_note_is_laid_out_under_its_equation(fmt):
     if fmt == "markdown":
         assert before.endswith("$$\n\n> *")
     else:
-        assert before.endswith(r"\par\smallskip" + "\n{\\small\\itshape ")
+        opening = "\n\n{\\small\\itshape "
+        assert before.endswith(opening)  # a paragraph of its own, right under the display
+        assert before[: -len(opening)].endswith((r"\]", r"\end{align*}"))
 
 
 def test_the_shipped_lecture_spec_notes_the_slips_of_its_notes():

@@ -41,7 +41,7 @@ def test_the_solution_is_cut_to_what_is_asked_and_full_on_request(tmp_path):
     _, files = write(tmp_path / "a")
     cut = files["v001.solution.md"]
     assert cut.count("## Iteration") == 1 and "### Update" not in cut and "## Summary" not in cut
-    assert "**Gradients**" in cut
+    assert "### Gradients" in cut
     _, files = write(tmp_path / "b", solution="full")
     full = files["v001.solution.md"]
     assert full.count("## Iteration") == 3 and full.count("### Update") == 3 and "## Summary" in full
@@ -60,7 +60,7 @@ def test_asking_a_later_update_keeps_the_iterations_before_it(tmp_path):
 def test_asking_only_the_forward_pass_cuts_before_the_loss(tmp_path):
     _, files = write(tmp_path, {**HOMEWORK, "ask": ["iter1.a1", "iter1.h1"]})
     assert "Work out iteration 1 of the training: the forward pass." in files["v001.problem.md"]
-    assert "\n**Loss**\n" not in files["v001.solution.md"] and "\n**Forward pass**\n" in files["v001.solution.md"]
+    assert "\n### Loss\n" not in files["v001.solution.md"] and "\n### Forward pass\n" in files["v001.solution.md"]
 
 
 def test_the_key_has_the_sheets_layout_with_every_value_formatted(tmp_path):
