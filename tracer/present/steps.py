@@ -68,3 +68,4 @@ class View:
     summary_head: list[str]
     summary_rows: list[list[str]]
     notation: Notation
+    symbols: str = ""  # LaTeX (math mode): the notation's symbols and shapes, for the problem section
