@@ -149,7 +149,8 @@ def factored_backward(c: Context, it: Iteration, e: str, sec: Section) -> None:
                 fsub = rf"{upstream_sub} {Wd} \odot {c.op(gp)}"
             else:
                 jt = jac if nt.transposed_at(l + 1) else rf"\left({jac}\right)^{{\top}}"
-                fsym = rf"{jt} \left({upstream_sym}\right) \odot {gfac}"
+                up = rf"\left({upstream_sym}\right)" if l + 1 == L else upstream_sym  # deeper: already in parentheses
+                fsym = rf"{jt} {up} \odot {gfac}"
                 fsub = rf"{Wd} {upstream_sub} \odot {c.op(gp)}"
             dl_dh = rf"{c.op(c.trace.aux[f'{e}dL_dh{l}'])} \odot {c.op(gp)}"
             fsym, fsub = rf"\left({fsym}\right)", rf"\left({fsub}\right)"
