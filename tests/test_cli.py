@@ -249,7 +249,7 @@ def test_arithmetic_and_notation_flags_override_the_spec():
     assert doc["spec"]["arithmetic"] == "by-hand"
     assert doc["values"]["iter1.yhat"] == [0.8933] and doc["values"]["iter1.loss"] == 0.1128
     result = bptrace("render", "--example", "lecture-2-2-1", "--to", "markdown", "--notation", "lecture")
-    assert result.returncode == 0 and r"u = \sigma(a^{(1)})" in result.stdout
+    assert result.returncode == 0 and r"u = g(a^{(1)})" in result.stdout
 
 
 def test_unknown_notation_flag_is_one_line_exit_2():

@@ -39,7 +39,7 @@ def test_profile_golden(profile, fmt, suffix):
 
 
 INLINE = {"base": "lecture", "name": "my course", "symbols": {"loss": r"\mathcal{E}", "lr": r"\alpha", "delta": r"\epsilon^{[{l}]}"},
-          "layers": {"act": {1: "v"}}, "aliases": {"v": "h1"}}
+          "layers": {"act": {1: "v"}}, "aliases": {"v": "h1"}, "backward": "delta"}  # delta(l), asked for
 
 
 @pytest.mark.parametrize("profile", PROFILES + ["inline"])
@@ -64,27 +64,32 @@ def test_every_profile_renders_every_example_and_compiles(profile, name, tmp_pat
 def test_inline_profile_symbols_appear():
     md = render_trace(run(_problem(notation=INLINE)), "markdown")
     assert r"\mathcal{E} = " in md and r"\alpha \, \frac{\partial \mathcal{E}}" in md
-    assert r"\epsilon^{[2]}" in md and "v = \\sigma(a^{(1)})" in md
+    assert r"\epsilon^{[2]}" in md and "v = g(a^{(1)})" in md
 
 
 def test_lecture_profile_uses_the_notes_symbols():
     md = render_trace(run(_problem(notation="lecture")), "markdown")
-    assert r"u = \sigma(a^{(1)})" in md and r"z = W^{(2)} u + b^{(2)}" in md
-    assert r"\hat{y} \left(1 - \hat{y}\right)" in md  # g'(z) in terms of the output
+    assert r"u = g(a^{(1)})" in md and r"z = {W^{(2)}}^\top u + b^{(2)}" in md  # a column W(2), as in the notes
+    assert r"\frac{\partial \hat{y}}{\partial z} = \hat{y} \left(1 - \hat{y}\right)" in md
+    assert r"W^{(2)} = \begin{bmatrix} 0.7 \\ 0.8 \end{bmatrix}" in md
+    assert "\\delta" not in md  # the factored chain rule, no error terms
 
 
 def test_node_profile_shows_transposed_weights_with_bias_row_first():
     p = _problem(notation="node")
     md = render_trace(run(p), "markdown")
     # W^1 displayed as [b1^T; W1^T]: rows are the bias node x_0 and the two inputs.
-    assert r"W^{1} = \begin{bmatrix} 0.3 & 0.6 \\ 0.1 & 0.2 \\ 0.4 & 0.5 \end{bmatrix}" in md
-    assert r"\theta^{1} = {W^{1}}^\top \tilde{x^{0}}" in md
+    assert r"W^{(1)} = \begin{bmatrix} 0.3 & 0.6 \\ 0.1 & 0.2 \\ 0.4 & 0.5 \end{bmatrix}" in md
+    assert r"\theta^{(1)} = {W^{(1)}}^\top \tilde{x}^{(0)}" in md  # the tilde on the letter
+    assert "x^{2}" not in md and r"\log{\left(x^{(2)} \right)}" in md  # the output cannot read as a square
 
 
 def test_layered_profile_puts_bias_last_and_gradient_as_h_delta_T():
     md = render_trace(run(_problem(notation="layered")), "markdown")
     assert r"W^{(1)} = \begin{bmatrix} 0.1 & 0.2 \\ 0.4 & 0.5 \\ 0.3 & 0.6 \end{bmatrix}" in md
-    assert r"\frac{\partial J}{\partial W^{(2)}} = \tilde{h^{(1)}} \, {\delta^{(2)}}^\top" in md
+    assert r"\frac{\partial J}{\partial W^{(2)}} = \tilde{h}^{(1)} \, {\delta^{(2)}}^\top" in md
+    # one output: delta(2) is a scalar factor of the column, written as a product, not "[...] - 0.1067"
+    assert r"1 \end{bmatrix} \cdot (-0.1067)" in md
 
 
 def test_profile_changes_display_not_numbers():
@@ -106,6 +111,10 @@ def test_profile_changes_display_not_numbers():
         ({"layers": {"act": {7: "q"}}}, "notation.layers.act.7: expected a layer 1..2 or 'out'"),
         ({"layout": "diagonal"}, "notation.layout: unknown value 'diagonal'"),
         ({"bias": "middle"}, "notation.bias: unknown value 'middle'"),
+        ({"layout": {"out": "sideways"}}, "notation.layout.out: unknown value 'sideways'"),
+        ({"layout": {5: "in-out"}}, "notation.layout.5: expected a layer 1..2 or 'out'"),
+        ({"backward": "deltas"}, "notation.backward: unknown value 'deltas'; expected one of: delta, factored"),
+        ({"update_order": "random"}, "notation.update_order: unknown value 'random'; expected one of: input-first, output-first"),
         ({"aliases": {"u": 3}}, "notation.aliases: expected {alias: canonical name}"),
         ({"colour": "red"}, "notation.colour: unknown field"),
         (3, "notation: expected a profile name or a mapping"),
@@ -124,6 +133,7 @@ def test_bad_notation(notation, message):
         ("lecture", "iter2.z", "iter2.a2"),
         ("lecture", "iter1.u[2]", "iter1.h1[2]"),
         ("lecture", "iter1.W1[1,2]", "iter1.W1[1,2]"),  # out-in: unchanged
+        ("lecture", "iter1.W2[2,1]", "iter1.W2[1,2]"),  # the column W(2) of the notes
         ("node", "iter1.W1[1,2]", "iter1.W1[2,1]"),  # from node 1 to node 2
         ("node", "iter1.W1[0,2]", "iter1.b1[2]"),  # the bias node x_0
         ("node", "iter1.new.W2[2,1]", "iter1.new.W2[1,2]"),

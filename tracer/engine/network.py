@@ -108,7 +108,11 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     if l == L:
                         delta = F.output_delta(loss_name, out_act, y, yhat, pre[L], dl_dyhat, gprime, ops, one_minus)
                     else:
-                        delta = gprime * (params[f"W{l + 1}"].T @ delta)
+                        # dL/dh(l), kept for handouts that show the chain rule factor by factor;
+                        # delta uses the unrounded product, as before
+                        back = params[f"W{l + 1}"].T @ delta
+                        trace.aux[f"{e}dL_dh{l}"] = ar.round(back)
+                        delta = gprime * back
                     delta = put(f"{e}delta{l}", delta)
                     grad[f"W{l}"] = np.outer(delta, h[l - 1])
                     grad[f"b{l}"] = delta

@@ -37,7 +37,8 @@ class Trace:
     problem: Problem
     iterations: list[Iteration]
     values: dict[str, np.ndarray] = field(default_factory=dict)
-    # Not in docs/quantities.md but shown in handouts: data-only loss and gradient when l2 > 0.
+    # Not in docs/quantities.md but shown in handouts: data-only loss and gradient when l2 > 0;
+    # dL/dh(l) of each hidden layer (`{e}dL_dh{l}`), for the factored chain rule.
     aux: dict[str, np.ndarray] = field(default_factory=dict)
     arithmetic: str = "float"  # see tracer.arithmetic; values are mpmath numbers when "exact"
     rounded: set = field(default_factory=set)  # by-hand: paths whose value rounding changed

@@ -101,7 +101,8 @@ def statement_html(view) -> str:
     parts = [f"<p><b>{_html(view.title)}</b></p>"]
     if view.description:
         parts.append(f"<p>{_html(view.description)}</p>")
-    parts.append("<ul>" + "".join(f"<li><b>{_html(label)}</b>: {_html(text)}</li>" for label, text in view.setup) + "</ul>")
+    parts.append("<ul>" + "".join(f"<li><b>{_html(label)}</b>: {_html(text)}</li>" for label, text in view.setup)
+                 + (f"<li><b>Symbols</b>: \\({_html(view.symbols)}\\)</li>" if view.symbols else "") + "</ul>")
     params = ", ".join(m(step.tex) for row in view.initial for step in row)
     parts.append(f"<p>Initial parameters: {params}</p>")
     head = "".join(f"<th>{m(h)}</th>" for h in view.data_head)

@@ -18,6 +18,13 @@ def _factor(expr, names: dict) -> str:
     return rf"\left({tex}\right)" if isinstance(expr, S.sp.Add) else tex
 
 
+def _error(nt: Notation, l: int, idx: str) -> str:
+    """The error term of unit `idx` of layer l: delta, or dL/da where the profile factors the chain rule."""
+    if nt.factored:
+        return rf"\frac{{\partial {nt.loss}}}{{\partial {_sub(nt.sym('pre', l), idx)}}}"
+    return _sub(nt.sym("delta", l), idx)
+
+
 def derivation_steps(p, nt: Notation) -> list[Step]:
     """General formulas for output unit k and hidden unit i (input j), derived by sympy."""
     L = p.depth
@@ -32,7 +39,7 @@ def derivation_steps(p, nt: Notation) -> list[Step]:
     dl = S.loss_derivative(p.loss, n_out)
     steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}}", [S.to_latex(dl, out_names)]))
     delta_out = S.output_delta(p.loss, out_act, n_out)
-    dL = _sub(nt.sym("delta", L), k)
+    dL = _error(nt, L, k)
     if out_act == "softmax":
         steps.append(Step(rf"\frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}", [rf"{nt.yhat}_j \left([j = k] - {yhk}\right)"]))
         chain = rf"\sum_j \frac{{\partial {nt.loss}}}{{\partial {nt.yhat}_j}} \frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}"
@@ -45,7 +52,7 @@ def derivation_steps(p, nt: Notation) -> list[Step]:
                                f"{_factor(dl, out_names)} {_factor(g.expr, out_names)}",
                                S.to_latex(delta_out, out_names)]))
     prev = _sub(nt.sym("act", L - 1), "j")
-    w_out = rf"\frac{{\partial {nt.loss}}}{{\partial {_sub(nt.sym('weight', L), nt.windex(k or '1', 'j'))}}}"
+    w_out = rf"\frac{{\partial {nt.loss}}}{{\partial {_sub(nt.sym('weight', L), nt.windex(k or '1', 'j', L))}}}"
     steps.append(Step(w_out, [rf"{dL} \, {prev}", rf"{_factor(delta_out, out_names)} \, {prev}"]))
     if L >= 2:
         l = L - 1
@@ -53,15 +60,15 @@ def derivation_steps(p, nt: Notation) -> list[Step]:
         gexpr = S.activation_derivative(p.activations[l - 1]).expr
         g = _factor(gexpr, hid)
         inp = _sub(nt.sym("act", l - 1), "j")
-        w_next = lambda m: _sub(nt.sym("weight", l + 1), nt.windex(m, "i"))  # noqa: E731
+        w_next = lambda m: _sub(nt.sym("weight", l + 1), nt.windex(m, "i", l + 1))  # noqa: E731
         if n_out == 1:
             back = rf"{_factor(delta_out, out_names)} \, {w_next('1')}"
         else:
-            back = rf"\sum_m {_sub(nt.sym('delta', l + 1), 'm')} \, {w_next('m')}"
-        general = rf"g'({hid[S.a]}) \sum_m {_sub(nt.sym('delta', l + 1), 'm')} \, {w_next('m')}"
+            back = rf"\sum_m {_error(nt, l + 1, 'm')} \, {w_next('m')}"
+        general = rf"g'({hid[S.a]}) \sum_m {_error(nt, l + 1, 'm')} \, {w_next('m')}"
         with_g = rf"{g} \, {back}" if g != "1" else back
-        dl_hidden = _sub(nt.sym("delta", l), "i")
+        dl_hidden = _error(nt, l, "i")
         steps.append(Step(dl_hidden, [general, with_g]))
-        w_hid = _sub(nt.sym("weight", l), nt.windex("i", "j"))
+        w_hid = _sub(nt.sym("weight", l), nt.windex("i", "j", l))
         steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {w_hid}}}", [rf"{dl_hidden} \, {inp}", rf"{with_g} \, {inp}"]))
     return steps

@@ -92,3 +92,4 @@ class View:
     summary_tables: dict[str, list[Table]] = field(default_factory=dict)  # per medium, from layout.py
     # Per medium: the rows of `initial`, a row too wide for the line split into one per step.
     initial_rows: dict[str, list[list[Step]]] = field(default_factory=dict)
+    symbols: str = ""  # LaTeX (math mode): the notation's symbols and shapes, for the problem section

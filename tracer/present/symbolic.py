@@ -231,3 +231,23 @@ def to_latex(expr: sp.Expr, names: dict | None = None, values: dict | None = Non
 def evaluate(expr: sp.Expr, values: dict) -> float:
     """The expression's value at `values` (Symbol -> float), for consistency checks."""
     return float(expr.subs(values).evalf(30))
+
+
+class ElementwisePrinter(HandoutPrinter):
+    """A unit's formula read as a vector formula: the factors of a product joined by \\odot
+    (u \\odot (1 - u), as notes 002 write du/da(1)); a number in front stays a plain factor."""
+
+    def _print_Mul(self, expr):
+        coeff, factors = expr.as_coeff_mul()
+        if len(factors) < 2:
+            return super()._print_Mul(expr)
+        tex = r" \odot ".join(self._print_term(f) for f in factors)
+        if coeff == 1:
+            return tex
+        if coeff == -1:
+            return "-" + tex
+        return f"{self._print(coeff)} {tex}"
+
+
+def to_latex_elementwise(expr: sp.Expr, names: dict | None = None) -> str:
+    return ElementwisePrinter(names).doprint(expr)

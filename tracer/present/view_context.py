@@ -119,7 +119,7 @@ class Context:
         nt = self.nt
         if nt.augmented:
             return [(nt.sym("weight", l), augment(nt, W, b), f"W{l}")]
-        return [(nt.sym("weight", l), W.T if nt.transposed else W, f"W{l}"), (nt.sym("bias", l), b, f"b{l}")]
+        return [(nt.sym("weight", l), W.T if nt.transposed_at(l) else W, f"W{l}"), (nt.sym("bias", l), b, f"b{l}")]
 
     def shown_at(self, prefix: str, l: int):
         return self.shown(l, self.v[f"{prefix}W{l}"], self.v[f"{prefix}b{l}"])
@@ -146,6 +146,19 @@ def with_one(nt: Notation, h):
     h = np.asarray(h).reshape(-1)
     one = h[:1] * 0 + 1
     return np.concatenate([h, one] if nt.profile.bias_mode == "last" else [one, h])
+
+
+def act_tex(nt: Notation, act: str) -> str:
+    """How the forward pass writes g(a) for `act` in this notation: the profile's letter, or the function's name."""
+    if nt.g and act != "softmax":  # softmax is not element-wise: it keeps its name
+        return nt.g + "({a})"
+    return ACT_TEX[act]
+
+
+def tilde(sym: str) -> str:
+    """The augmented vector: the tilde on the base letter, not over its superscript (\\tilde{h}^{(1)})."""
+    base, sep, rest = sym.partition("^")
+    return rf"\tilde{{{base}}}{sep}{rest}"
 
 
 def T(sym: str) -> str:

@@ -6,6 +6,8 @@ notation profile; the per-iteration sections are in `view_passes`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..engine.arithmetic import EXACT_DIGITS
 from ..engine.trace import Trace
 from ..problem.notation import Notation
@@ -54,8 +56,29 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
 
     iterations = [iteration_view(c, it) for it in trace.iterations]
     head, rows, words, owner = _summary(c)
+    symbols = _symbols(c) if nt.profile.name != "default" else ""
     return View(p.title, p.description, setup, initial, data_head, data_rows, derivation_steps(p, nt),
-                iterations, head, rows, nt, summary_words=words, summary_layers=owner)
+                iterations, head, rows, nt, summary_words=words, summary_layers=owner, symbols=symbols)
+
+
+def _space(shape) -> str:
+    """R, R^n (a vector or a column) or R^{r x c}, for a displayed parameter's shape."""
+    shape = tuple(shape)
+    if shape in ((), (1,), (1, 1)):
+        return r"\mathbb{R}"
+    dims = shape[:1] if len(shape) == 1 or shape[1] == 1 else shape
+    times = r" \times "
+    return rf"\mathbb{{R}}^{{{times.join(map(str, dims))}}}"
+
+
+def _symbols(c: Context) -> str:
+    """The notation's symbols in the order of a forward pass, then the parameters with their shapes."""
+    nt, p = c.nt, c.p
+    units = [nt.x]
+    for l in range(1, p.depth + 1):
+        units += [nt.sym("pre", l), nt.yhat if l == p.depth else nt.sym("act", l)]
+    params = [rf"{sym} \in {_space(np.shape(m))}" for l in range(1, p.depth + 1) for sym, m, _ in c.shown_at("iter1.", l)]
+    return r",\ ".join(units) + r";\quad " + r",\ ".join(params) + rf";\quad \text{{loss }} {nt.loss},\ \text{{rate }} {nt.lr}"
 
 
 def mode_text(p, iterations: int | None = None, learning_rate: bool = True) -> str:

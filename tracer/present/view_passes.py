@@ -11,15 +11,17 @@ from . import numfmt
 from . import symbolic as S
 from .steps import IterationView, Section, Step
 from .view_context import (
-    ACT_TEX,
     Context,
     T,
+    act_tex,
     augment,
     column,
     per_unit,
+    tilde,
     unit_names,
     with_one,
 )
+from .view_factored import factored_backward
 
 
 def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
@@ -31,15 +33,14 @@ def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
         a = v[f"{e}a{l}"]
         wsym, prev = nt.sym("weight", l), nt.sym("act", l - 1)
         if nt.augmented:
-            tilde = rf"\tilde{{{prev}}}"
-            formula = f"{T(wsym)} {tilde}"
+            formula = f"{T(wsym)} {tilde(prev)}"
             subst = c.product(c.mat(augment(nt, W, b).T), with_one(nt, hp))
         else:
-            formula = f"{T(wsym) if nt.transposed else wsym} {prev} + {nt.sym('bias', l)}"
+            formula = f"{T(wsym) if nt.transposed_at(l) else wsym} {prev} + {nt.sym('bias', l)}"
             subst = f"{c.product(c.mat(W), hp)} + {c.term(b)}"
         steps.append(Step(nt.sym("pre", l), c.chain(formula, subst, a, f"{e}a{l}"), f"{e}a{l}", a))
         act = p.activations[l - 1]
-        g_tex = ACT_TEX[act]
+        g_tex = act_tex(nt, act)
         h = v[f"{e}h{l}"]
         formula = g_tex.format(a=nt.sym("pre", l))
         if act == "softmax":
@@ -70,6 +71,9 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
         loss_val = v[e + "loss"]
         steps.append(Step(nt.loss, c.chain(form, subst, loss_val, e + "loss"), e + "loss", loss_val))
 
+    if nt.factored:  # the chain rule factor by factor (notes 002, 004), in its own module
+        factored_backward(c, it, e, sec)
+        return sec
     steps = sec.part("Backward pass")
     dl = v[e + "dL_dyhat"]
     out_names = unit_names(nt, L)
@@ -98,7 +102,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             steps.append(Step(nt.sym("delta", l), [*links[:-1], *tail], f"{e}delta{l}", delta))
         else:
             Wn = v[f"{it.prefix}W{l + 1}"]
-            if nt.transposed:  # in-out weights times delta; the bias row (if any) left out
+            if nt.transposed_at(l + 1):  # in-out weights times delta; the bias row (if any) left out
                 wsym = nt.sym("weight", l + 1)
                 form = rf"{gp_sym} \odot \left({wsym} {nt.sym('delta', l + 1)}\right)"
             else:
@@ -124,13 +128,12 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
         delta = v[f"{e}delta{l}"]
         if nt.augmented:
             g = augment(nt, grads[f"W{l}"][1], grads[f"b{l}"][1])
-            tilde = rf"\tilde{{{prev}}}"
             steps.append(Step(nt.grad(f"W{l}") + data_mark,
-                              c.chain(rf"{tilde} \, {T(dsym)}", c.product(with_one(nt, hp), c.row(delta)), g,
+                              c.chain(rf"{tilde(prev)} \, {T(dsym)}", c.product(with_one(nt, hp), c.row(delta)), g,
                                       grads[f"W{l}"][0]), grads[f"W{l}"][0], g))
             continue
         path, g = grads[f"W{l}"]
-        if nt.transposed:
+        if nt.transposed_at(l):
             form, subst, shown = rf"{prev} \, {T(dsym)}", c.product(hp, c.row(delta)), g.T
         else:
             form, subst, shown = rf"{dsym} \, {T(prev)}", c.product(delta, c.row(hp)), g
@@ -190,7 +193,7 @@ def _update(c: Context, it: Iteration) -> Section:
     sec = Section("Update")
     lr = numfmt.number(p.learning_rate, 12)
     pre = it.prefix
-    for l in range(1, p.depth + 1):
+    for l in nt.update_layers():
         old, grad, new = c.shown_at(pre, l), c.shown_at(pre + "grad.", l), c.shown_at(pre + "new.", l)
         for (sym, o, name), (_, g, _), (_, n, _) in zip(old, grad, new):
             frozen = [x for x in (f"W{l}", f"b{l}") if x in p.frozen and (x == name or nt.augmented)]

@@ -5,14 +5,20 @@ A profile sets display symbols (with per-layer overrides), the weight layout
 W_ij from unit i of layer l-1 to unit j of layer l), the bias convention
 (`separate` vectors, or a row of the in-out weight matrix acting on an input
 augmented with 1: `last` row or `first` row, the latter the lectures' node
-x_0 = 1), and aliases that answer files may use for canonical names.
+x_0 = 1), and aliases that answer files may use for canonical names. The layout may
+differ per layer (`lecture`: W(1) is k x d, W(2) a column with z = W(2)^T u). A profile
+also says how the backward pass reads (`delta`: the error terms delta(l); `factored`:
+each local factor of the chain rule named and valued, each gradient their product),
+which letter stands for an activation function (`g`, or empty: sigma, tanh, ... by name),
+and the order of the updates (`input-first` or `output-first`).
 
 Built-in profiles follow the course notes the project started from:
     default        a(l), h(l), yhat, W(l), b(l), delta(l)      (docs/quantities.md)
-    lecture        notes 002: a^(1), u, z, yhat, W^(1) k x d, separate b
+    lecture        notes 002: a^(1), u, z, yhat = g(z), W^(1) k x d, column W^(2), factored chain rule
     hidden-output  notes 001: x -> hidden h (weights W) -> output d-hat (weights V), targets d
     layered        notes 003: z^(l), h^(l), output o, biases as the last row of W^(l), z = W^T h
-    node           notes 004: node outputs x^k, net inputs theta^k, W_ij^k from node i to j, x_0 = 1
+    node           notes 004: node outputs x^(k), net inputs theta^(k), W_ij^(k) from node i to j, x_0 = 1
+                   (superscripts in parentheses: a bare x^2 would read as a square)
 """
 
 from __future__ import annotations
@@ -26,8 +32,11 @@ from ..errors import SpecError
 KINDS = ("pre", "act", "weight", "bias", "delta")
 LAYOUTS = ("out-in", "in-out")
 BIAS_MODES = ("separate", "last", "first")
-SCALARS = ("x", "y", "yhat", "loss", "lr")
-INLINE_KEYS = ("name", "base", "symbols", "layers", "layout", "bias", "aliases")  # an inline profile's fields
+BACKWARDS = ("delta", "factored")
+UPDATE_ORDERS = ("input-first", "output-first")
+SCALARS = ("x", "y", "yhat", "loss", "lr", "g")
+INLINE_KEYS = ("name", "base", "symbols", "layers", "layout", "bias", "aliases",
+               "backward", "update_order")  # an inline profile's fields
 SYMBOL_PATTERN = r"^[^\n\r\x00-\x1f]{1,80}$"  # a display symbol: LaTeX, one line, 1 to 80 characters
 ALIAS_PATTERN = r"[A-Za-z][A-Za-z0-9_]*"  # an answer-file alias (whole string)
 
@@ -41,6 +50,7 @@ class Profile:
     yhat: str = r"\hat{y}"
     loss: str = "L"
     lr: str = r"\eta"
+    g: str = ""  # the letter for every element-wise activation (g(a)); empty: its own name (sigma, tanh)
     # Per-kind symbol templates; `{l}` is the layer number.
     pre: str = "a^{{({l})}}"
     act: str = "h^{{({l})}}"
@@ -50,7 +60,10 @@ class Profile:
     # Overrides: {kind: {layer: symbol}}, layer a number or "out" for the output layer.
     layers: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
     layout: str = "out-in"
+    layouts: Mapping[Any, str] = field(default_factory=dict)  # per-layer layout: {layer or "out": layout}
     bias_mode: str = "separate"
+    backward: str = "delta"  # `factored`: local factors and their products instead of delta(l)
+    update_order: str = "input-first"  # `output-first`: W(L), b(L), ..., W(1), b(1) as the notes do
     # Answer-file aliases: {alias: canonical}, per iteration (`iter1.u` -> `iter1.h1`);
     # `{L}` in a canonical name is the output layer's number.
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -75,8 +88,26 @@ class Notation:
 
     @property
     def transposed(self) -> bool:
-        """Displayed weights are the transpose of the canonical W(l)."""
-        return self.profile.layout == "in-out" or self.augmented
+        """Some layer's displayed weights are the transpose of the canonical W(l)."""
+        return self.augmented or any(self.layout(l) == "in-out" for l in range(1, self.depth + 1))
+
+    def layout(self, l: int) -> str:
+        over = self.profile.layouts
+        if l == self.depth and "out" in over:
+            return over["out"]
+        return over.get(l, self.profile.layout)
+
+    def transposed_at(self, l: int) -> bool:
+        """Layer l's displayed weights are the transpose of the canonical W(l)."""
+        return self.layout(l) == "in-out" or self.augmented
+
+    @property
+    def factored(self) -> bool:
+        return self.profile.backward == "factored"
+
+    def update_layers(self) -> list[int]:
+        layers = list(range(1, self.depth + 1))
+        return layers[::-1] if self.profile.update_order == "output-first" else layers
 
     def sym(self, kind: str, l: int) -> str:
         if kind == "act" and l == 0:
@@ -96,9 +127,9 @@ class Notation:
     def grad(self, name: str) -> str:
         return rf"\frac{{\partial {self.loss}}}{{\partial {self.param(name)}}}"
 
-    def windex(self, out: str, inp: str) -> str:
-        """Subscript of one weight: unit `out` of layer l, input `inp` of layer l-1."""
-        return f"{inp}{out}" if self.transposed else f"{out}{inp}"
+    def windex(self, out: str, inp: str, l: int) -> str:
+        """Subscript of one weight of layer l: unit `out` of layer l, input `inp` of layer l-1."""
+        return f"{inp}{out}" if self.transposed_at(l) else f"{out}{inp}"
 
     def aliases(self) -> dict[str, str]:
         return {k: v.replace("{L}", str(self.depth)) for k, v in self.profile.aliases.items()}
@@ -109,28 +140,30 @@ DEFAULT = Profile()
 BUILTIN: dict[str, Profile] = {
     "default": DEFAULT,
     "lecture": Profile(
-        name="lecture", description="notes 002: a^(1), u, z, yhat; W^(1) of shape k x d; separate biases",
-        layers={"act": {1: "u"}, "pre": {"out": "z"}},
+        name="lecture", description="the scribe notes 002 (a column of output weights, separate biases, "
+                                    "the chain rule factor by factor)",
+        g="g", layers={"act": {1: "u", "out": r"\hat{y}"}, "pre": {"out": "z"}}, layouts={"out": "in-out"},
+        backward="factored", update_order="output-first",
         aliases={"u": "h1", "z": "a{L}"},
     ),
     "hidden-output": Profile(
-        name="hidden-output", description="notes 001: hidden h = sigma(W x), output d-hat = sigma(V h), targets d",
+        name="hidden-output", description="the handwritten notes 001 (hidden layer and output layer, targets d)",
         y="d", yhat=r"\hat{d}", loss="f", lr=r"\alpha",
-        layers={"act": {1: "h"}, "weight": {1: "W", "out": "V"}, "bias": {1: "b", "out": "c"},
+        layers={"act": {1: "h", "out": r"\hat{d}"}, "weight": {1: "W", "out": "V"}, "bias": {1: "b", "out": "c"},
                 "pre": {1: "s", "out": "r"}, "delta": {1: r"\delta^{h}", "out": r"\delta^{o}"}},
         aliases={"h": "h1", "dhat": "yhat", "V": "W{L}", "c": "b{L}"},
     ),
     "layered": Profile(
-        name="layered", description="notes 003: z^(l), h^(l), output o; biases as the last row of W^(l); z = W^T h",
+        name="layered", description="the slides 003 (biases as the last row of each weight matrix)",
         yhat="o", loss="J", lr=r"\mu", pre="z^{{({l})}}",
         layers={"act": {"out": "o"}},
         layout="in-out", bias_mode="last",
         aliases={"o": "yhat"},
     ),
     "node": Profile(
-        name="node", description="notes 004: node outputs x^k, net inputs theta^k, W_ij^k from node i to j, bias node x_0 = 1",
-        x="x^{0}", y="t", yhat="x^{{L}}", loss="E",
-        pre=r"\theta^{{{l}}}", act="x^{{{l}}}", weight="W^{{{l}}}", bias="b^{{{l}}}", delta=r"\delta^{{{l}}}",
+        name="node", description="the slides 004 (weights from node i to node j, a bias node fixed to 1)",
+        x="x^{(0)}", y="t", yhat="x^{({L})}", loss="E",
+        pre=r"\theta^{{({l})}}", act="x^{{({l})}}", weight="W^{{({l})}}", bias="b^{{({l})}}", delta=r"\delta^{{({l})}}",
         layout="in-out", bias_mode="first",
         aliases={"t": "y"},
     ),
@@ -182,9 +215,24 @@ def profile_from_spec(value: Any, depth: int) -> Profile:
             merged.setdefault(kind, {})[layer] = sym
     changes["layers"] = merged
     if "layout" in value:
-        if value["layout"] not in LAYOUTS:
-            raise SpecError("notation.layout", f"unknown value {value['layout']!r}; expected one of: {', '.join(LAYOUTS)}")
-        changes["layout"] = value["layout"]
+        layout = value["layout"]
+        if isinstance(layout, dict):  # per layer: {1: out-in, out: in-out}
+            for layer, one in layout.items():
+                if not (layer == "out" or (isinstance(layer, int) and not isinstance(layer, bool) and 1 <= layer <= depth)):
+                    raise SpecError(f"notation.layout.{layer}", f"expected a layer 1..{depth} or 'out'")
+                if one not in LAYOUTS:
+                    raise SpecError(f"notation.layout.{layer}", f"unknown value {one!r}; expected one of: {', '.join(LAYOUTS)}")
+            changes["layouts"] = {**BUILTIN[base_name].layouts, **layout}
+        elif layout not in LAYOUTS:
+            raise SpecError("notation.layout", f"unknown value {layout!r}; expected one of: {', '.join(LAYOUTS)}"
+                                               " or a mapping {layer: layout}")
+        else:
+            changes["layout"], changes["layouts"] = layout, {}
+    for key, choices in (("backward", BACKWARDS), ("update_order", UPDATE_ORDERS)):
+        if key in value:
+            if value[key] not in choices:
+                raise SpecError(f"notation.{key}", f"unknown value {value[key]!r}; expected one of: {', '.join(choices)}")
+            changes[key] = value[key]
     if "bias" in value:
         if value["bias"] not in BIAS_MODES:
             raise SpecError("notation.bias", f"unknown value {value['bias']!r}; expected one of: {', '.join(BIAS_MODES)}")
@@ -231,13 +279,11 @@ def canonical_key(key: str, layers, profile: Profile) -> str:
     nt = profile.bind(depth)
     name = nt.aliases().get(m.group("name"), m.group("name"))
     head, i, j = m.group("head"), m.group("i"), m.group("j")
-    if not (re.fullmatch(r"W\d+", name) and i is not None and j is not None and nt.transposed):
+    l = int(name[1:]) if re.fullmatch(r"W\d+", name) else 0
+    if not (l and i is not None and j is not None and 1 <= l <= depth and nt.transposed_at(l)):
         index = "" if i is None else f"[{i}]" if j is None else f"[{i},{j}]"
         return f"{head}{name}{index}"
-    l = int(name[1:])
     row, col = int(i), int(j)
-    if not 1 <= l <= depth:
-        return f"{head}{name}[{i},{j}]"
     n_in = layers[l - 1]
     if profile.bias_mode == "first":
         if row == 0:
