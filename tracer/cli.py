@@ -112,6 +112,8 @@ def _build_parser() -> argparse.ArgumentParser:
     variant.add_argument("--seed", type=_seed, metavar="S",
                          help="grade each file against its own variant, found from its `variant:` or student id")
     variant.add_argument("--roster", metavar="FILE.csv", help="the roster the variants were drawn for (with --seed)")
+    variant.add_argument("--count", type=_positive_int, metavar="N",
+                         help="how many numbered variants were drawn (with --seed; default: ids up to v1000 are found)")
     check.set_defaults(handler=_cmd_check)
 
     variants = sub.add_parser(
@@ -129,6 +131,8 @@ def _build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--to", dest="fmt", choices=VARIANT_FORMATS, default="markdown",
                           help="format of the sheets (default: markdown); moodle: one Moodle XML quiz")
     variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
+    variants.add_argument("--force", action="store_true",
+                          help="replace files an earlier run left in DIR (without it, existing files are an error)")
     variants.add_argument("--space", type=_space, metavar="LINES",
                           help="blank lines of working room under each question (default: the spec's sheet.space, else 4)")
     variants.add_argument("--solution", choices=("asked", "full"),
@@ -200,6 +204,8 @@ def _cmd_check(args) -> int:
         raise TracerError("no answer files given (or --published, to grade the spec's published: numbers)")
     if args.roster is not None and args.seed is None:
         raise TracerError("--roster needs --seed: the variants are drawn from the seed")
+    if args.count is not None and (args.seed is None or args.roster is not None):
+        raise TracerError("--count goes with --seed, for numbered variants (not with --roster)")
     if args.gradebook:  # before anything runs: never onto the spec, the roster or a named answer file
         check_gradebook_target(args.gradebook, [args.spec, args.roster, *args.answers])
     if args.seed is not None:
@@ -207,7 +213,7 @@ def _cmd_check(args) -> int:
         from .homework.variants import VariantChecker
 
         roster = read_roster(args.roster) if args.roster else None
-        checker = VariantChecker(load_problem(args.spec), args.seed, roster, tolerance)
+        checker = VariantChecker(load_problem(args.spec), args.seed, roster, tolerance, count=args.count)
     else:
         checker = Checker(load_problem(args.spec), tolerance)
     files = answer_files(args.answers, exclude=args.gradebook)
@@ -261,7 +267,8 @@ def _cmd_variants(args) -> int:
     generator = Generator(load_problem(args.spec), args.seed)
     ids = read_roster(args.roster) if args.roster else numbered_ids(args.count)
     written = write_variants(generator, ids, args.fmt, args.output, student_ids=args.roster is not None,
-                             progress=Progress(len(ids), label="variants"), space=args.space, solution=args.solution)
+                             progress=Progress(len(ids), label="variants"), space=args.space, solution=args.solution,
+                             force=args.force, inputs=[args.spec, args.roster])
     for vid in written.redrawn:
         print(f"note: {vid}'s first acceptable draw repeated an earlier variant and was redrawn; "
               "`check --seed` finds it again with the same roster (or numbering)", file=sys.stderr)

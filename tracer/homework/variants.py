@@ -27,6 +27,7 @@ import numpy as np
 from ..engine import run
 from ..engine.trace import Trace
 from ..errors import TracerError
+from ..files import OutputFolder
 from ..grade.answers import VARIANT_KEY, AnswerError, AnswerSheet, read_answers
 from ..grade.check import Checker
 from ..grade.grading import asked_elements, notation_aliases
@@ -149,13 +150,18 @@ def problem_for(source, seed: int, variant_id: str, before: list[str] = ()) -> P
 # -- finding a submission's variant again -----------------------------------------------
 
 
+MAX_NUMBERED = 1000  # numbered variants `check --seed` replays when not told --count
+
+
 class Lookup:
     """Variants by id, drawn as the batch drew them: in `order` (a roster), else v001, v002, ... for
-    numbered ids, else on their own."""
+    numbered ids (at most `count` of them: a variant is found by replaying the batch up to it, so
+    an id past the batch would cost a draw per id below it), else on their own."""
 
-    def __init__(self, generator: Generator, order: list[str] | None = None):
+    def __init__(self, generator: Generator, order: list[str] | None = None, count: int | None = None):
         self.gen = generator
         self.order = order
+        self.count = count
         self.position = {vid: n for n, vid in enumerate(order)} if order else {}
         self._batch: list[Variant] = []
         self._taken: set = set()
@@ -169,6 +175,11 @@ class Lookup:
         m = NUMBERED.fullmatch(vid)
         if m and int(m.group(1)) >= 1 and vid == f"v{int(m.group(1)):03d}":
             k = int(m.group(1))
+            limit = self.count or MAX_NUMBERED
+            if k > limit:
+                told = f"--count {self.count}" if self.count else f"the first {MAX_NUMBERED:,} without --count"
+                raise AnswerError(f"past the numbered variants drawn ({told}); "
+                                  "check with the --count given to bptrace variants")
             return self._replay(numbered_ids(k), k - 1)
         if vid not in self._alone:
             self._alone[vid] = self.gen.variant(check_id(vid))
@@ -190,8 +201,9 @@ def submission_id(sheet: AnswerSheet) -> tuple[str | None, AnswerSheet]:
 class VariantChecker:
     """Grades each answer sheet against its own variant (a drop-in for Checker in `check`)."""
 
-    def __init__(self, base: Problem, seed: int, roster: list[str] | None = None, tolerance=None):
-        self.lookup = Lookup(Generator(base, seed), roster)
+    def __init__(self, base: Problem, seed: int, roster: list[str] | None = None, tolerance=None,
+                 count: int | None = None):
+        self.lookup = Lookup(Generator(base, seed), roster, count)
         self.problem = base
         self.tolerance = tolerance
         self._checkers: dict[str, Checker] = {}
@@ -306,32 +318,40 @@ class _Pages:
         self.pages = pages
 
 
+def output_names(ids: list[str], fmt: str) -> list[str]:
+    """Every file write_variants writes for `ids` in `fmt`, so clashes are found before any work."""
+    if fmt == "moodle":
+        return [f"{vid}.key.json" for vid in ids] + ["quiz.xml", "variants.json"]
+    ext = SHEET_FORMATS[fmt]
+    names = [f"{vid}{part}" for vid in ids for part in (f".problem{ext}", f".solution{ext}", f".key{ext}", ".key.json")]
+    if fmt == "latex":
+        names += ["problems.tex", "solutions.tex", "keys.tex"]
+    return names + ["variants.json"]
+
+
 def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path, *,
                    student_ids: bool = False, progress=None, space: int | None = None,
-                   solution: str | None = None) -> Written:
+                   solution: str | None = None, force: bool = False, inputs=()) -> Written:
     """Per variant: a problem sheet, a solution, a printable answer key and the JSON key `check` reads
     (LaTeX or Markdown; for latex also problems.tex, solutions.tex and keys.tex with a page per
     variant), or for 'moodle' the JSON keys and one quiz.xml; and a manifest variants.json.
     `space` (lines of working room per question) and `solution` (asked or full) override the
-    spec's `sheet:`. Returns the variants and the files written, in order."""
+    spec's `sheet:`. Nothing is written through a symbolic link or onto an input, and existing files
+    are replaced only with `force` (checked before any variant is drawn); each file is written whole
+    or not at all. Returns the variants and the files written, in order."""
     if fmt not in (*SHEET_FORMATS, "moodle"):
         raise TracerError(f"unknown variants format {fmt!r}; expected latex, markdown or moodle")
     check_ids(ids)
     options = gen.options
     if space is not None or solution is not None:
         options = sheet_options(gen.base, space, solution)
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise TracerError(f"{out_dir}: cannot create: {err.strerror or err}") from None
+    folder = OutputFolder(out_dir, force=force, inputs=inputs)
+    folder.check(output_names(ids, fmt))
+    folder.create()
     files: list[str] = []
 
     def put(name: str, text: str) -> None:
-        try:
-            (out / name).write_text(text, encoding="utf-8")
-        except OSError as err:
-            raise TracerError(f"{out / name}: cannot write: {err.strerror or err}") from None
+        folder.write(name, text)
         files.append(name)
 
     from ..present.view import build_view
