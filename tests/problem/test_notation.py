@@ -106,7 +106,7 @@ def test_profile_changes_display_not_numbers():
         ("fancy", "notation: unknown profile 'fancy'; built-in profiles: default, lecture, hidden-output, layered, node"),
         ({"base": "nope"}, "notation.base: unknown profile 'nope'"),
         ({"symbols": {"omega": "w"}}, "notation.symbols.omega: unknown symbol"),
-        ({"symbols": {"loss": "L{"}}, "notation.symbols.loss: unbalanced braces"),
+        ({"symbols": {"loss": "L{"}}, "notation.symbols.loss: 'L{' is not allowed in a symbol: unbalanced braces"),
         ({"symbols": {"loss": "a\nb"}}, "notation.symbols.loss: expected a LaTeX symbol"),
         ({"layers": {"act": {7: "q"}}}, "notation.layers.act.7: expected a layer 1..2 or 'out'"),
         ({"layout": "diagonal"}, "notation.layout: unknown value 'diagonal'"),

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from ..errors import SpecError
+from .symbols import symbol_problem
 
 KINDS = ("pre", "act", "weight", "bias", "delta")
 LAYOUTS = ("out-in", "in-out")
@@ -253,10 +254,11 @@ def _fix_output_symbol(profile: Profile, depth: int) -> Profile:
 
 
 def _check_symbol(sym: Any, where: str) -> None:
-    if not isinstance(sym, str) or not _SYMBOL.match(sym):
+    if not isinstance(sym, str) or not _SYMBOL.fullmatch(sym):
         raise SpecError(where, "expected a LaTeX symbol (1 to 80 characters, one line)")
-    if sym.count("{") != sym.count("}"):
-        raise SpecError(where, f"unbalanced braces in {sym!r}")
+    problem = symbol_problem(sym)
+    if problem:
+        raise SpecError(where, f"{sym!a} is not allowed in a symbol: {problem}")
 
 
 _KEY = re.compile(r"^(?P<head>(?:iter\d+\.(?:ex\d+\.)?(?:new\.|grad\.)?)|final\.)(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
