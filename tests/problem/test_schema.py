@@ -132,7 +132,9 @@ def test_enums_are_the_codes_tuples():
     profiles, inline, _ = props["notation"]["anyOf"]
     assert profiles["enum"] == list(notation.BUILTIN)
     assert inline["properties"]["base"]["enum"] == list(notation.BUILTIN)
-    assert inline["properties"]["layout"]["enum"] == list(notation.LAYOUTS)
+    assert _enums(inline["properties"]["layout"]) == [list(notation.LAYOUTS)] * 2
+    assert inline["properties"]["backward"]["enum"] == list(notation.BACKWARDS)
+    assert inline["properties"]["update_order"]["enum"] == list(notation.UPDATE_ORDERS)
     assert inline["properties"]["bias"]["enum"] == list(notation.BIAS_MODES)
     assert inline["properties"]["layers"]["propertyNames"]["enum"] == list(notation.KINDS)
     assert list(inline["properties"]["symbols"]["properties"]) == list(notation.KINDS + notation.SCALARS)
@@ -152,6 +154,12 @@ def test_sections_have_the_codes_keys():
     for kind, grid in section["grids"]["properties"].items():
         assert list(grid["properties"]) == list(fields.RANDOMIZE_GRID_KEYS)
         assert grid["default"] == fields.RANDOMIZE_DEFAULT_GRIDS[kind]
+    sheet = props["sheet"]["anyOf"][0]
+    assert list(sheet["properties"]) == list(fields.SHEET_KEYS)
+    assert sheet["additionalProperties"] is False
+    assert sheet["properties"]["solution"]["enum"] == list(fields.SHEET_SOLUTIONS)
+    assert sheet["properties"]["solution"]["default"] == fields.SHEET_DEFAULT_SOLUTION
+    assert sheet["properties"]["space"]["default"] == fields.SHEET_DEFAULT_SPACE
 
 
 def test_limits_are_the_codes():
@@ -164,12 +172,13 @@ def test_limits_are_the_codes():
     assert props["init"]["properties"]["high"]["maximum"] == network.INIT_MAX
     assert props["grading"]["properties"]["sig_figs"]["maximum"] == fields.MAX_SIG_FIGS
     assert props["randomize"]["anyOf"][2]["properties"]["attempts"]["maximum"] == fields.RANDOMIZE_MAX_ATTEMPTS
+    assert props["sheet"]["anyOf"][0]["properties"]["space"]["maximum"] == fields.SHEET_MAX_SPACE
 
 
 def test_the_constants_are_shared_not_copied():
-    """network.py, randomize.py and grading.py read the problem stage's fields.py."""
+    """network.py, randomize.py, sheet.py and grading.py read the problem stage's fields.py."""
     from tracer.grade import grading
-    from tracer.homework import randomize
+    from tracer.homework import randomize, sheet
 
     for name in ("KNOWN_KEYS", "ACTIVATIONS", "LOSSES", "MODES", "ARITHMETIC", "INIT_KEYS", "MAX_UNITS",
                  "MAX_LAYERS", "MAX_ITERATIONS", "MAX_EXAMPLES", "INIT_MAX"):
@@ -178,6 +187,9 @@ def test_the_constants_are_shared_not_copied():
     assert randomize.KEYS is fields.RANDOMIZE_KEYS
     assert randomize.CONSTRAINT_KEYS is fields.RANDOMIZE_CONSTRAINT_KEYS
     assert randomize.DEFAULT_GRIDS is fields.RANDOMIZE_DEFAULT_GRIDS
+    assert sheet.SHEET_KEYS is fields.SHEET_KEYS
+    assert sheet.SOLUTIONS is fields.SHEET_SOLUTIONS
+    assert (sheet.DEFAULT_SPACE, sheet.MAX_SPACE) == (fields.SHEET_DEFAULT_SPACE, fields.SHEET_MAX_SPACE)
 
 
 # -- examples in, mistakes out -------------------------------------------------------------
@@ -201,8 +213,12 @@ def test_the_spec_of_a_json_export_validates(path):
 
 
 def accepted(spec) -> None:
-    """bptrace's own checks pass: parse, and the homework sections' readers where present."""
+    """bptrace's own checks pass: parse (with `published:`), and the homework sections' readers where present."""
     problem = load_problem(spec)
+    if "sheet" in spec:
+        from tracer.homework.sheet import sheet_options
+
+        sheet_options(problem)
     if spec.get("randomize"):
         from tracer.homework.randomize import plan_for
 
@@ -236,6 +252,8 @@ def test_a_json_schema_key_is_an_unknown_field_too():
 @pytest.mark.parametrize("field, value", [
     ("activation", "swish"), ("activation", ["sigmoid", "swish"]), ("loss", "hinge"), ("mode", "batch"),
     ("arithmetic", "decimal"), ("notation", "fancy"), ("notation", {"layout": "sideways"}),
+    ("notation", {"layout": {"out": "sideways"}}), ("notation", {"backward": "chain"}),
+    ("notation", {"update_order": "random"}),
 ])
 def test_wrong_enum_value_is_rejected(field, value):
     spec = dict(lecture(), **{field: value})
@@ -253,6 +271,9 @@ def test_wrong_enum_value_is_rejected(field, value):
     {"init": {"seed": 1}},  # both
     {"mode": "minibatch"},  # no batch_size
     {"batch_size": 1},  # batch_size without minibatch
+    {"published": [0.8934]}, {"published": {"iter1.yhat": True}}, {"published": {"iter1.yhat": "about 0.9"}},
+    {"published": {"iter1.yhat": []}}, {"published": {"iter1.yhat": {"value": 0.8934}}},
+    {"published": {"iter1.zeta": 0.1}}, {"published": {"iter1.W1[0,1]": 0.1}}, {"published": {"yhat": 0.9}},
 ])
 def test_schema_and_parse_both_reject(change):
     spec = lecture()
@@ -268,6 +289,7 @@ def test_schema_and_parse_both_reject(change):
 @pytest.mark.parametrize("change", [
     {"activation": ["tanh", "sigmoid"]}, {"shuffle_seed": None}, {"shuffle_seed": 3}, {"notation": None},
     {"notation": "node"}, {"notation": {"base": "layered", "layers": {"act": {1: "v", "out": "o"}}}},
+    {"notation": {"layout": {1: "out-in", "out": "in-out"}, "backward": "factored", "update_order": "output-first"}},
     {"data": [{"x": [1, 2], "y": 1}]}, {"params": {"W1": [[0.1, 0.4], [0.2, 0.5]], "b1": [0.3, 0.6],
                                                    "W2": [[0.7, 0.8]], "b2": 0.9}},
     {"randomize": True}, {"randomize": False}, {"randomize": None},
@@ -277,11 +299,34 @@ def test_schema_and_parse_both_reject(change):
     {"grading": {"points": {"default": 1, "iter1.grad.*": 3}, "follow_through": 0, "abs_tol": 0.01}},
     {"grading": {"sig_figs": None, "points": 2}},
     {"ask": ["iter1.yhat", "iter1.grad.*"]},
+    {"published": None}, {"published": {}},
+    {"published": {"iter1.yhat": 0.8934, "iter1.h1": [0.7685, "0.8580"], "iter1.W1[2, 1]": 0.2,
+                   "iter2.W1": [[0.1066, 0.4133], ["0.2052", 0.5104]], "final.b2": [" 1.05 "], "iter1.loss": 1e-1}},
+    {"sheet": None}, {"sheet": {}}, {"sheet": {"space": 0}}, {"sheet": {"space": 60, "solution": "full"}},
+    {"sheet": {"title": "Homework 3", "description": None}},
 ])
 def test_schema_accepts_what_parse_accepts(change):
     spec = dict(lecture(), **change)
     assert errors(spec) == []
     accepted(spec)
+
+
+def _rejected_by_sheet(spec) -> SpecError:
+    from tracer.homework.sheet import sheet_options
+
+    with pytest.raises(SpecError) as err:
+        sheet_options(load_problem(spec))
+    return err.value
+
+
+@pytest.mark.parametrize("sheet", [
+    [4], {"space": -1}, {"space": 61}, {"space": 2.5}, {"space": True}, {"space": None}, {"title": 3},
+    {"solution": "none"}, {"solution": None}, {"margin": 2},
+])
+def test_schema_and_the_sheet_reader_both_reject(sheet):
+    spec = dict(lecture(), sheet=sheet)
+    assert errors(spec), f"the schema accepts sheet: {sheet!r}"
+    assert _rejected_by_sheet(spec).where.startswith("sheet")
 
 
 # -- bptrace schema --------------------------------------------------------------------------
@@ -389,11 +434,16 @@ def test_docs_anchors_exist():
 
 @pytest.mark.parametrize("n", range(len(YAML_BLOCKS)))
 def test_every_yaml_example_in_the_docs_is_accepted(n):
-    """Each YAML block, put into the lecture example, passes the schema and bptrace's own checks."""
+    """Each YAML block, put into the lecture example, passes the schema and bptrace's own checks.
+
+    The lecture's `published:` numbers are its own problem's: a block that changes the problem drops them."""
     block = parse_text(YAML_BLOCKS[n], "yaml")
     spec = copy.deepcopy(lecture())
     if "init" in block:
         spec.pop("params")
+    problem_keys = {key for group, keys in fields.GROUPS if group in ("network", "data and training") for key in keys}
+    if problem_keys & set(block):
+        spec.pop("published")
     spec.update(block)
     assert errors(spec) == []
     accepted(spec)

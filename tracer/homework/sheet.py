@@ -1,6 +1,7 @@
 """A problem sheet's scope and options: what it asks, said in words, and the handout cut to it.
 
-The spec's optional `sheet:` section (validated here, like `randomize:` in randomize.py):
+The spec's optional `sheet:` section (validated here, like `randomize:` in randomize.py;
+its names, choices and limits are tracer.problem.fields' SHEET_*):
 
     sheet:
       space: 4            # blank lines of working room under each question (0: a compact list)
@@ -20,12 +21,12 @@ import re
 from dataclasses import dataclass
 
 from ..errors import SpecError
+from ..problem.fields import SHEET_DEFAULT_SOLUTION as DEFAULT_SOLUTION
+from ..problem.fields import SHEET_DEFAULT_SPACE as DEFAULT_SPACE
+from ..problem.fields import SHEET_KEYS
+from ..problem.fields import SHEET_MAX_SPACE as MAX_SPACE
+from ..problem.fields import SHEET_SOLUTIONS as SOLUTIONS
 from ..problem.validate import describe
-
-SHEET_KEYS = ("space", "title", "description", "solution")
-SOLUTIONS = ("asked", "full")
-DEFAULT_SPACE = 4
-MAX_SPACE = 60
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class SheetOptions:
     space: int = DEFAULT_SPACE
     title: str | None = None
     description: str | None = None
-    solution: str = "asked"
+    solution: str = DEFAULT_SOLUTION
 
 
 def sheet_options(problem, space: int | None = None, solution: str | None = None) -> SheetOptions:
@@ -55,7 +56,7 @@ def sheet_options(problem, space: int | None = None, solution: str | None = None
         if value is not None and not isinstance(value, str):
             raise SpecError(f"sheet.{key}", f"expected text, got {describe(value)}")
         texts[key] = value
-    how = raw.get("solution", "asked")
+    how = raw.get("solution", DEFAULT_SOLUTION)
     if how not in SOLUTIONS:
         raise SpecError("sheet.solution", f"expected asked or full, got {describe(how)}")
     return SheetOptions(space=got if space is None else space, solution=how if solution is None else solution, **texts)

@@ -1,9 +1,10 @@
 """The spec's fields as data: names, choices, limits and defaults, and nothing else.
 
 The validators enforce these (network.py for the network fields, and the
-homework sections' readers, tracer.homework.randomize for `randomize:` and
-tracer.grade.grading for `grading:`); schema.py turns the same constants into a
-JSON Schema and docs/spec.md describes them, so the three cannot drift apart.
+homework sections' readers, tracer.homework.randomize for `randomize:`,
+tracer.homework.sheet for `sheet:` and tracer.grade.grading for `grading:`);
+schema.py turns the same constants into a JSON Schema and docs/spec.md
+describes them, so the three cannot drift apart.
 Pure Python with no imports: `bptrace schema` and `bptrace --help` load neither
 numpy nor sympy.
 """
@@ -79,3 +80,11 @@ RANDOMIZE_MAX_ATTEMPTS = 100_000
 RANDOMIZE_GRID_MAX = 1000.0
 RANDOMIZE_MIN_STEP = 1e-6
 RANDOMIZE_LABELS = "labels"  # y drawn as 0/1 labels (one-hot for ce)
+
+# -- sheet: (read by tracer.homework.sheet) ----------------------------------------------
+
+SHEET_KEYS = ("space", "title", "description", "solution")
+SHEET_SOLUTIONS = ("asked", "full")  # asked: the solution cut to what the sheet asks; full: the whole handout
+SHEET_DEFAULT_SOLUTION = "asked"
+SHEET_DEFAULT_SPACE = 4  # blank lines of working room under each question
+SHEET_MAX_SPACE = 60

@@ -51,9 +51,15 @@ from .fields import (
     RANDOMIZE_MAX_ATTEMPTS,
     RANDOMIZE_MIN_STEP,
     REQUIRED_KEYS,
+    SHEET_DEFAULT_SOLUTION,
+    SHEET_DEFAULT_SPACE,
+    SHEET_KEYS,
+    SHEET_MAX_SPACE,
+    SHEET_SOLUTIONS,
 )
 from .notation import (
     ALIAS_PATTERN,
+    BACKWARDS,
     BIAS_MODES,
     BUILTIN,
     INLINE_KEYS,
@@ -61,7 +67,9 @@ from .notation import (
     LAYOUTS,
     SCALARS,
     SYMBOL_PATTERN,
+    UPDATE_ORDERS,
 )
+from .quantities import QUANTITIES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:backprop-tracer:spec"
@@ -221,6 +229,8 @@ def _properties() -> dict:
             ARITHMETIC, default=DEFAULT_ARITHMETIC),
         "notation": _notation(),
         "randomize": _randomize(),
+        "sheet": _sheet(),
+        "published": _published(),
     }
 
 
@@ -298,8 +308,15 @@ def _notation() -> dict:
                 "additionalProperties": _symbol("The symbol of this kind in this layer."),
             },
         },
-        "layout": _choice("out-in: W(l) is n_l x n_(l-1); in-out: the transpose, W_ij from unit i to unit j.",
-                          LAYOUTS),
+        "layout": {
+            "description": ("out-in: W(l) is n_l x n_(l-1); in-out: the transpose, W_ij from unit i to unit j. "
+                            "One layout for every layer, or a mapping {layer: layout}, layer a number or `out`."),
+            "anyOf": [
+                _choice("The layout of every layer.", LAYOUTS),
+                {"type": "object", "propertyNames": {"pattern": "^(out|[1-9][0-9]*)$"},
+                 "additionalProperties": _choice("The layout of this layer.", LAYOUTS)},
+            ],
+        },
         "bias": _choice("separate bias vectors, or the last / first row of the in-out weight matrix acting on an "
                         "input augmented with 1.", BIAS_MODES),
         "aliases": {
@@ -308,6 +325,10 @@ def _notation() -> dict:
             "type": "object", "propertyNames": {"pattern": f"^{ALIAS_PATTERN}$"},
             "additionalProperties": {"type": "string"},
         },
+        "backward": _choice("How the backward pass reads: delta, the error terms delta(l); factored, each local "
+                            "factor of the chain rule named and valued, each gradient their product.", BACKWARDS),
+        "update_order": _choice("The order of the updates: input-first (W(1), b(1), ...) or output-first "
+                                "(W(L), b(L), ..., W(1), b(1)).", UPDATE_ORDERS),
     }
     assert tuple(inline) == INLINE_KEYS
     return {
@@ -409,4 +430,52 @@ def _randomize() -> dict:
                         "grids, under which constraints. true: every default."),
         "anyOf": [{"type": "boolean"}, {"type": "null"},
                   _object("The parts of the section that differ from the defaults.", section)],
+    }
+
+
+def _sheet() -> dict:
+    props = {
+        "space": _whole(f"Blank lines of working room under each question, 0 to {SHEET_MAX_SPACE} (0: a compact "
+                        "list); --space overrides it.", 0, SHEET_MAX_SPACE, default=SHEET_DEFAULT_SPACE),
+        "title": {"description": "The sheet's title (default, or null: the spec's title); the answer key adds "
+                                 "': answer key'.", "type": ["string", "null"]},
+        "description": {"description": "The sheet's description (default, or null: the spec's description).",
+                        "type": ["string", "null"]},
+        "solution": _choice("asked: the solution handout shows what the sheet asks (the asked iterations and "
+                            "parts); full: the whole handout. --solution overrides it.", SHEET_SOLUTIONS,
+                            default=SHEET_DEFAULT_SOLUTION),
+    }
+    assert tuple(props) == SHEET_KEYS
+    return {
+        "description": ("How `bptrace variants` writes problem sheets: working room, title, description and how "
+                        "much the solution shows. null: every default."),
+        "anyOf": [_object("The parts of the section that differ from the defaults.", props), {"type": "null"}],
+    }
+
+
+# A quantity path of docs/quantities.md (the rows of QUANTITIES), optionally with a 1-based element index.
+_INDEX = r"\s*0*[1-9][0-9]*\s*"
+PATH_PATTERN = ("^(?:" + "|".join(q.regex().pattern for q in QUANTITIES) + ")"
+                + rf"(?:\[{_INDEX}(?:,{_INDEX})?\])?$")
+# A number written as text, so that it keeps its zeros ("0.0900"): the decimal forms published.py reads.
+NUMERIC_TEXT_PATTERN = r"^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$"
+
+
+def _published() -> dict:
+    number = {"anyOf": [{"type": "number"}, {"type": "string", "pattern": NUMERIC_TEXT_PATTERN}]}
+    row = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": number}
+    value = {
+        "description": ("The number printed: a number for a scalar or one element, a list for a vector, a list "
+                        "of rows for a matrix; quoted text keeps trailing zeros (\"0.0900\"), the precision "
+                        "it was printed with."),
+        "anyOf": [number, row, {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": row}],
+    }
+    return {
+        "description": ("The numbers a source (lecture notes, a book) printed, by quantity path or element "
+                        "(docs/quantities.md), e.g. {iter1.yhat: 0.8934, iter1.h1: [0.7685, 0.8581], "
+                        "'iter1.W1[2,1]': 0.2}. Each must be a quantity of the problem, in its shape. The "
+                        "handout notes where one differs beyond its printed rounding; `bptrace check SPEC "
+                        "--published` grades them like an answer file (docs/answers.md)."),
+        "anyOf": [{"type": "object", "propertyNames": {"pattern": PATH_PATTERN}, "additionalProperties": value},
+                  {"type": "null"}],
     }
