@@ -18,7 +18,7 @@ LECTURE = yaml.safe_load((REPO / "examples" / "lecture-2-2-1.yaml").read_text())
 
 
 def bptrace(*args):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS="default")
     return subprocess.run([sys.executable, "-m", "tracer.cli", *map(str, args)], capture_output=True,
                           text=True, env=env, timeout=300)
 
@@ -51,3 +51,35 @@ def test_huge_and_saturated_values_render_in_every_arithmetic(tmp_path, arithmet
     assert proc.returncode in (0, 2), proc.stderr
     if proc.returncode == 2:
         assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: ")
+    else:
+        assert proc.stderr == ""  # no Python warning (overflow, invalid value) reaches the user
+
+
+DIVERGING = {**LECTURE, "l2": 1e308, "iterations": 5}
+
+
+def test_divergence_stops_the_run_and_says_where():
+    from tracer.engine import run
+    from tracer.problem.spec import load_problem
+
+    trace = run(load_problem(DIVERGING))
+    assert trace.diverged == (2, "iter2.loss")
+    assert [it.t for it in trace.iterations] == [1, 2]
+    assert not any(p.startswith(("iter3.", "iter4.")) for p in trace.values)
+    assert all(f"final.{n}" in trace.values for n in ("W1", "b1", "W2", "b2"))
+
+
+@pytest.mark.parametrize("fmt, sentence", [
+    ("markdown", "> **Training diverged.** In iteration 2, $L$ is no longer a finite number"),
+    ("latex", r"\paragraph{Training diverged.} In iteration 2, $L$ is no longer a finite number"),
+    ("json", '"diverged": {"iteration": 2, "path": "iter2.loss"}'),
+])
+def test_a_diverging_handout_says_so_once_and_warns_nothing(tmp_path, fmt, sentence):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(DIVERGING))
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONWARNINGS="error")  # any warning would be an error
+    proc = subprocess.run([sys.executable, "-m", "tracer.cli", "render", spec, "--to", fmt], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    assert proc.stdout.count(sentence) == 1
+    assert "Iteration 3" not in proc.stdout

@@ -85,7 +85,7 @@ _atoms = st.sampled_from(list("abxyzLWJE") + ["1", "2"] + [f"\\{g}" for g in GRE
 _symbol = st.recursive(
     _atoms,
     lambda inner: st.one_of(
-        st.tuples(inner, inner).map("".join),
+        st.tuples(inner, inner).map(" ".join),  # a space: \\alpha then a is not \\alphaa
         st.tuples(inner, st.sampled_from(["^", "_"]), inner).map(lambda t: f"{t[0]}{t[1]}{{{t[2]}}}"),
         st.tuples(st.sampled_from(ACCENTS[:5] + FONTS[:4]), inner).map(lambda t: f"\\{t[0]}{{{t[1]}}}"),
         inner.map(lambda s: f"({s})"),

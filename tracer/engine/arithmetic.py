@@ -37,6 +37,10 @@ class Arithmetic:
     def scalar(self, x):
         return np.float64(x)
 
+    def finite(self, x) -> bool:
+        """True if every number of `x` is finite (no overflow to inf, no nan)."""
+        return bool(np.all(np.isfinite(np.asarray(x, dtype=np.float64))))
+
     def round(self, x):
         return x
 
@@ -98,6 +102,9 @@ class Exact(Arithmetic):
 
     def scalar(self, x):
         return self._mpf(x) if not isinstance(x, np.ndarray) else x.item()
+
+    def finite(self, x) -> bool:
+        return all(self.ctx.isfinite(v) for v in np.ravel(np.asarray(x, dtype=object)))
 
     def to_float(self, x):
         return np.asarray(x, dtype=np.float64)

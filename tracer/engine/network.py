@@ -63,9 +63,12 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
         store[path] = rounded
         return rounded
 
-    with np.errstate(over="ignore", under="ignore"):
+    # Overflow, inf - inf and the like are not warned about: they are found below, and the
+    # run stops with the iteration where they happened (trace.diverged says where).
+    with np.errstate(all="ignore"):
         for it in iterations:
             p = it.prefix
+            first = len(rec)
             for name in names:
                 rec[p + name] = params[name].copy()
             sq_weights = sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1))
@@ -144,6 +147,11 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     params[name] = put(f"{p}new.{name}", params[name] - learning_rate * rec[f"{p}grad.{name}"])
                 else:
                     rec[f"{p}new.{name}"] = params[name].copy()
+            bad = next((path for path, v in list(rec.items())[first:] if not ar.finite(v)), None)
+            if bad is not None:
+                trace.diverged = (it.t, bad)
+                del iterations[it.t:]  # trace.iterations: the ones that ran
+                break
         for name in names:
             rec[f"final.{name}"] = params[name].copy()
     # Some paths share one array (yhat is h{L}, grad.b{l} is delta{l}): freeze them all,

@@ -42,6 +42,8 @@ class Trace:
     aux: dict[str, np.ndarray] = field(default_factory=dict)
     arithmetic: str = "float"  # see tracer.arithmetic; values are mpmath numbers when "exact"
     rounded: set = field(default_factory=set)  # by-hand: paths whose value rounding changed
+    # (iteration, first path) where a value stopped being finite; the run ends with that iteration
+    diverged: tuple[int, str] | None = None
     # (trace, format) -> text; set by tracer.api so that to_markdown() etc. work in notebooks
     presenter: Callable[["Trace", str], str] | None = field(default=None, repr=False, compare=False)
 

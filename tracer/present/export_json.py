@@ -68,7 +68,12 @@ def to_json(trace: Trace) -> str:
     values = {k: _plain(v) for k, v in trace.values.items()}
     # One value per line: readable, diffable, and far shorter than indent=1.
     lines = [f" {json.dumps(k)}: {_dumps(v)}" for k, v in values.items()]
-    return ('{"spec": ' + json.dumps(spec, allow_nan=False) + ',\n"values": {\n' + ",\n".join(lines) + "\n}}\n")
+    # Only when training diverged: the iteration it stopped with and the first non-finite path.
+    diverged = ""
+    if trace.diverged is not None:
+        diverged = ',\n"diverged": ' + json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})
+    return ('{"spec": ' + json.dumps(spec, allow_nan=False) + diverged + ',\n"values": {\n' + ",\n".join(lines)
+            + "\n}}\n")
 
 
 def _dumps(value) -> str:

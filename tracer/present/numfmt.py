@@ -86,7 +86,7 @@ def is_exact(x, decimals: int) -> bool:
         dec = _decimal(x)
         with localcontext(_WIDE):
             return not dec.is_finite() or dec == round(dec, decimals)
-    if not math.isfinite(x):
+    if not math.isfinite(x) or abs(x) >= 2.0**52:  # from 2^52 on every double is a whole number
         return True
     return abs(x - round(x, decimals)) <= 1e-12 * max(1.0, abs(x))
 

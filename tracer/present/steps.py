@@ -93,3 +93,4 @@ class View:
     # Per medium: the rows of `initial`, a row too wide for the line split into one per step.
     initial_rows: dict[str, list[list[Step]]] = field(default_factory=dict)
     symbols: str = ""  # LaTeX (math mode): the notation's symbols and shapes, for the problem section
+    diverged: list = field(default_factory=list)  # segments [("text"|"math", str)]: where training diverged

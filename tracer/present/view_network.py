@@ -58,7 +58,22 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
     head, rows, words, owner = _summary(c)
     symbols = _symbols(c) if nt.profile.name != "default" else ""
     return View(p.title, p.description, setup, initial, data_head, data_rows, derivation_steps(p, nt),
-                iterations, head, rows, nt, summary_words=words, summary_layers=owner, symbols=symbols)
+                iterations, head, rows, nt, summary_words=words, summary_layers=owner, symbols=symbols,
+                diverged=_divergence(trace, iterations))
+
+
+def _divergence(trace: Trace, iterations) -> list[tuple[str, str]]:
+    """The sentence that says where training stopped being finite (segments of text and math)."""
+    if trace.diverged is None:
+        return []
+    t, path = trace.diverged
+    steps = [s for it in iterations if it.t == t
+             for sec in [*it.examples, *([it.aggregate] if it.aggregate else []), it.update] for s in sec.steps]
+    symbol = next((s.lhs for s in steps if s.path == path), None)
+    what = [("math", symbol)] if symbol else [("text", path)]
+    return [("text", f"In iteration {t}, "), *what,
+            ("text", " is no longer a finite number: the training diverges (a value overflowed), so the "
+                     "worked example stops with this iteration.")]
 
 
 def _space(shape) -> str:

@@ -7,6 +7,7 @@
     fields.py      the spec's field names, choices and limits (no numpy: the schema reads them)
     schema.py      the JSON Schema of a spec (`bptrace schema`), for editors
     notation.py    notation profiles: how a course writes the symbols (part of a spec)
+    symbols.py     the LaTeX a notation symbol may contain (a whitelist)
     quantities.py  the quantity paths, with meaning, formula and shape
     paths.py       element paths: `iter1.W1[2,1]`
     published.py   the spec's published: numbers a source printed, checked against the paths
