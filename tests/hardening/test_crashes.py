@@ -83,3 +83,21 @@ def test_a_diverging_handout_says_so_once_and_warns_nothing(tmp_path, fmt, sente
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert proc.stdout.count(sentence) == 1
     assert "Iteration 3" not in proc.stdout
+
+
+@pytest.mark.parametrize("change", [{"l2": 1e308}, {"learning_rate": 1e308}, {"title": "x \u2028 y"}])
+def test_moodle_export_of_extreme_specs_is_well_formed_xml(tmp_path, change):
+    import xml.etree.ElementTree as ET
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({**LECTURE, **change}))
+    proc = bptrace("render", spec, "--to", "moodle")
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    ET.fromstring(proc.stdout.encode("utf-8"))
+
+
+def test_control_characters_in_spec_text_are_refused_where_read(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({**LECTURE, "title": "bad \x01 title"}))
+    proc = bptrace("render", spec, "--to", "moodle")
+    assert proc.returncode == 2 and "title: text with a control character ('\\x01')" in proc.stderr
