@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .steps import Step, Table, View
+from .steps import Step, Table, View, steps_of
 from .width import width
 
 # The width in em each medium gives a display, less a margin for the estimate's error:
@@ -107,20 +107,6 @@ def line_widths(step: Step) -> list[float]:
     """The estimated width of each line of the step once laid out for the narrowest medium."""
     lines = step_lines(step, min(MEDIA.values()))
     return [width(line.replace("&", "", 1)) for line in lines]
-
-
-def steps_of(view: View):
-    """Every displayed step of a View, in order."""
-    yield from view.derivation
-    for row in view.initial:
-        yield from row
-    for it in view.iterations:
-        for sec in it.examples:
-            for part in sec.parts:
-                yield from part.steps
-        if it.aggregate:
-            yield from it.aggregate.steps
-        yield from it.update.steps
 
 
 def lay_out(view: View) -> View:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from . import numfmt
+from .steps import steps_of
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,14 @@ def add_notes(view, slips, decimals: int) -> None:
     """Hang a note on the step that computes each slipped quantity (else on the first step of its
     iteration); the slips of one step share one note."""
     steps, order = {}, []
-    for step in _steps(view):
+    for step in steps_of(view, derivation=False):
         steps.setdefault(step.path, step)
     grouped: dict[int, tuple] = {}
     for slip in slips:
         step = next((steps[p] for p in slip.paths if p in steps), None)
         if step is None:
             head = slip.paths[0].split(".", 1)[0] + "."
-            step = next((s for s in _steps(view) if s.path.startswith(head)), None)
+            step = next((s for s in steps_of(view, derivation=False) if s.path.startswith(head)), None)
         if step is None:
             continue
         if id(step) not in grouped:
@@ -86,13 +87,3 @@ def _note(group: list[Slip], step, nt, decimals: int) -> list[tuple[str, str]]:
     return out + [("text", ".")]
 
 
-def _steps(view):
-    for row in view.initial:
-        yield from row
-    for it in view.iterations:
-        for sec in it.examples:
-            for part in sec.parts:
-                yield from part.steps
-        if it.aggregate:
-            yield from it.aggregate.steps
-        yield from it.update.steps

@@ -94,3 +94,19 @@ class View:
     initial_rows: dict[str, list[list[Step]]] = field(default_factory=dict)
     symbols: str = ""  # LaTeX (math mode): the notation's symbols and shapes, for the problem section
     diverged: list = field(default_factory=list)  # segments [("text"|"math", str)]: where training diverged
+
+
+def steps_of(view: View, *, derivation: bool = True, initial: bool = True):
+    """Every displayed step of a View, in order (the Derivation and initial parameters first)."""
+    if derivation:
+        yield from view.derivation
+    if initial:
+        for row in view.initial:
+            yield from row
+    for it in view.iterations:
+        for sec in it.examples:
+            for part in sec.parts:
+                yield from part.steps
+        if it.aggregate:
+            yield from it.aggregate.steps
+        yield from it.update.steps
