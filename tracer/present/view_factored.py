@@ -26,8 +26,16 @@ from ..engine.trace import Iteration
 from . import numfmt
 from . import symbolic as S
 from .steps import Section, Step
-from .view_context import ACT_NAME, Context, T, augment, per_unit, tilde, unit_names, with_one
-
+from .view_context import (
+    ACT_NAME,
+    Context,
+    T,
+    augment,
+    per_unit,
+    tilde,
+    unit_names,
+    with_one,
+)
 
 # Output layers whose delta the engine computes in its simplified form (engine.functions.output_delta):
 # by hand, the rounded yhat minus y, not the rounded factors multiplied.
