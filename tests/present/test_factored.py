@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -11,7 +12,7 @@ import pytest
 
 from tracer.api import render_trace
 from tracer.engine import run
-from tracer.present.numfmt import array, number, row
+from tracer.present.numfmt import ATOM, array, number, row, wrap
 from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
@@ -29,6 +30,20 @@ def _iteration_1(tex: str) -> str:
     return tex[tex.index(r"\section*{Iteration 1"):tex.index(r"\section*{Iteration 2")]
 
 
+def _one_line(tex: str) -> str:
+    """The rendered LaTeX with each step on one line again: the layout breaks a long step
+    at its = and approx signs into an align* block (`lhs &= a \\\\`, `&\\approx b`)."""
+    def join(m):
+        lines = [line.strip() for line in m.group(1).strip().split(" \\\\\n")]
+        return r"\[ " + " ".join(line.replace("&", "", 1) for line in lines) + r" \]"
+    return re.sub(r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", join, tex, flags=re.S)
+
+
+def _times(*xs) -> str:
+    """Scalar factors as the printer writes a product: (-1.1195) \\cdot 0.0953."""
+    return r" \cdot ".join(wrap(x if isinstance(x, str) else number(x, 4), ATOM) for x in xs)
+
+
 def test_lecture_profile_reads_like_notes_002_iteration_1():
     """Every line of iteration 1 of the notes (symbols and order), with the engine's numbers."""
     problem = load_problem(example_path("lecture-2-2-1")).with_overrides(notation="lecture")
@@ -36,7 +51,7 @@ def test_lecture_profile_reads_like_notes_002_iteration_1():
     v = t.values
     n = lambda x: number(x, 4)  # noqa: E731
     dl, gp2 = v["iter1.dL_dyhat"][0], v["iter1.gprime2"][0]
-    prod = f"({n(dl)})({n(gp2)})"
+    prod = _times(dl, gp2)  # the notes' (-1.1195)(0.0953)
     d = r"\frac{\partial %s}{\partial %s}"
     notes = [  # seed 002, "Iteration 1", line by line
         r"a^{(1)} = W^{(1)} x + b^{(1)} = \begin{bmatrix} 0.1 & 0.4 \\ 0.2 & 0.5 \end{bmatrix} " + array(v["iter1.x"], 4),
@@ -53,23 +68,23 @@ def test_lecture_profile_reads_like_notes_002_iteration_1():
         d % ("a^{(1)}", "W^{(1)}") + r" = {x}^\top = " + row(v["iter1.x"], 4),
         d % ("a^{(1)}", "b^{(1)}") + r" = \begin{bmatrix} 1 \\ 1 \end{bmatrix}",
         d % ("L", "W^{(2)}") + " = " + d % ("L", r"\hat{y}") + " " + d % (r"\hat{y}", "z") + " " + d % ("z", "W^{(2)}")
-        + f" = {prod} " + array(v["iter1.h1"], 4),
+        + rf" = {prod} \cdot " + array(v["iter1.h1"], 4),
         d % ("L", "b^{(2)}") + " = " + d % ("L", r"\hat{y}") + " " + d % (r"\hat{y}", "z") + " " + d % ("z", "b^{(2)}")
-        + f" = {prod}(1)",
+        + rf" = {prod} \cdot 1",
         d % ("L", "W^{(1)}") + r" = \left(" + d % ("L", r"\hat{y}") + " " + d % (r"\hat{y}", "z") + " " + d % ("z", "u")
         + r" \odot " + d % ("u", "a^{(1)}") + r"\right) " + d % ("a^{(1)}", "W^{(1)}")
-        + rf" = \left({prod} \begin{{bmatrix}} 0.7 \\ 0.8 \end{{bmatrix}} \odot {array(v['iter1.gprime1'], 4)}\right) "
-        + row(v["iter1.x"], 4)
-        + rf" \approx \left({array(t.aux['iter1.dL_dh1'], 4)} \odot {array(v['iter1.gprime1'], 4)}\right)"
-        + rf" {row(v['iter1.x'], 4)} \approx {array(v['iter1.delta1'], 4)} {row(v['iter1.x'], 4)}"
-        + rf" \approx {array(v['iter1.grad.W1'], 4)}",
+        + rf" = \left({prod} \cdot \begin{{bmatrix}} 0.7 \\ 0.8 \end{{bmatrix}} \odot {array(v['iter1.gprime1'], 4)}\right)"
+        + rf" \cdot {row(v['iter1.x'], 4)}"
+        + rf" \approx \left({array(t.aux['iter1.dL_dh1'], 4, approx=True)} \odot {array(v['iter1.gprime1'], 4)}\right)"
+        + rf" \cdot {row(v['iter1.x'], 4)} \approx {array(v['iter1.delta1'], 4, approx=True)} {row(v['iter1.x'], 4)}"
+        + rf" \approx {array(v['iter1.grad.W1'], 4, approx=True)}",
         d % ("L", "b^{(1)}") + r" = \left(" + d % ("L", r"\hat{y}"),
         r"W^{(2)}_{\text{new}} = W^{(2)} - \eta",  # the notes update the output layer first
         r"b^{(2)}_{\text{new}} = b^{(2)} - \eta",
         r"W^{(1)}_{\text{new}} = W^{(1)} - \eta",
         r"b^{(1)}_{\text{new}} = b^{(1)} - \eta",
     ]
-    text = _iteration_1(render_trace(t, "latex"))
+    text = _one_line(_iteration_1(render_trace(t, "latex")))
     at = 0
     for line in notes:
         found = text.find(line, at)
@@ -130,7 +145,7 @@ def test_factored_output_factors_are_the_printed_ones(name):
     dl, gp = t.values[e + "dL_dyhat"], t.values[f"{e}gprime{problem.depth}"]
     grad_w = next(s for s in sec.parts[-1].steps if "W^{(%d)}" % problem.depth in s.lhs)
     for a, b in zip(dl, gp):
-        assert f"({number(a, problem.decimals)})({number(b, problem.decimals)})" in grad_w.chain[1]
+        assert _times(number(a, problem.decimals), number(b, problem.decimals)) in grad_w.chain[1]
     assert r"\delta" not in "".join(s.tex for p in sec.parts for s in p.steps)
 
 

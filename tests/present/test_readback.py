@@ -127,6 +127,29 @@ def test_builtin_examples_read_back(name, profile):
     assert not problems, "\n".join(problems[:20])
 
 
+FACTORED = [name for name, profile in BUILTIN.items() if profile.backward != "factored"]
+
+
+def test_lecture_profile_is_factored_by_default():
+    """The test above reads the lecture profile's factored backward pass; the one below the others'."""
+    assert BUILTIN["lecture"].backward == "factored"
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("profile", FACTORED)
+def test_builtin_examples_read_back_factored(name, profile):
+    """`backward: factored` over every other profile: each factor's value and each product of factors."""
+    base = load_problem(example_path(name)).with_overrides(notation={"base": profile, "backward": "factored"})
+    assert base.notation.backward == "factored"
+    problems, checked = [], 0
+    for mode in MODES:
+        found, n = _problems(base, mode)
+        problems += found
+        checked += n
+    assert checked > 20
+    assert not problems, "\n".join(problems[:20])
+
+
 # -- hypothesis specs ---------------------------------------------------------------------
 
 _ONE_DECIMAL = st.integers(-15, 15).map(lambda k: k / 10)
@@ -178,8 +201,9 @@ def specs(draw):
 
 
 @settings(max_examples=15, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=specs(), mode=st.sampled_from(MODES), profile=st.sampled_from(list(BUILTIN)))
-def test_random_specs_read_back(spec, mode, profile):
-    problem = load_problem(spec).with_overrides(notation=profile)
+@given(spec=specs(), mode=st.sampled_from(MODES), profile=st.sampled_from(list(BUILTIN)),
+       backward=st.sampled_from(("delta", "factored")))
+def test_random_specs_read_back(spec, mode, profile, backward):
+    problem = load_problem(spec).with_overrides(notation={"base": profile, "backward": backward})
     problems, _ = _problems(problem, mode)
     assert not problems, "\n".join(problems[:10])

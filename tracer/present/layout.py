@@ -41,7 +41,8 @@ def _top_level(tex: str, pos: int) -> bool:
 
 
 def _terms(rhs: str) -> list[tuple[str, bool]]:
-    """`rhs` cut before each binary + or - of its sum (or of the sum in its one \\left( ... \\right)).
+    """`rhs` cut before each binary + or - of its sum (or of the sum in its one \\left( ... \\right)),
+    else before each \\cdot of a product at the top.
 
     Each piece comes with whether the cut lies inside that \\left pair, where a line break
     needs `\\right.` and `\\left.` to close and reopen it.
@@ -50,6 +51,8 @@ def _terms(rhs: str) -> list[tuple[str, bool]]:
     cuts = [(pos, lefts) for pos, (groups, lefts) in cuts if groups == 0 and lefts <= 1]
     if any(lefts == 0 for _, lefts in cuts):  # a sum at the top: the bracketed ones stay whole
         cuts = [c for c in cuts if c[1] == 0]
+    if not cuts:  # a product at the top (the factored chain rule's (...) \cdot x^T): cut before a factor
+        cuts = [(m.start(), 0) for m in re.finditer(r" \\cdot ", rhs) if _top_level(rhs, m.start())]
     pieces, start = [], 0
     for pos, lefts in cuts:
         pieces.append((rhs[start:pos], lefts == 1))

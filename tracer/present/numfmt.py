@@ -174,9 +174,9 @@ def array(values, decimals: int, *, scalar_if_single: bool = True, zero: float =
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
-def row(values, decimals: int, *, zero: float = 0.0) -> str:
+def row(values, decimals: int, *, zero: float = 0.0, approx: bool = False) -> str:
     """A vector written as a row (its transpose)."""
     arr = _asarray(values).reshape(1, -1)
     if arr.size == 1:
-        return number(arr[0, 0], decimals, zero=zero)
-    return array(arr, decimals, zero=zero)
+        return number(arr[0, 0], decimals, zero=zero, approx=approx)
+    return array(arr, decimals, zero=zero, approx=approx)

@@ -45,12 +45,13 @@ class Context:
 
     num = fmt
 
-    def mat(self, x) -> str:
-        return numfmt.array(x, self.d, scalar_if_single=False, zero=self.zero)
+    def mat(self, x, *, approx: bool = False) -> str:
+        """A matrix, a bmatrix even for one element."""
+        return numfmt.array(x, self.d, scalar_if_single=False, zero=self.zero, approx=approx)
 
-    def row(self, x) -> str:
+    def row(self, x, *, approx: bool = False) -> str:
         """A vector written as a row (its transpose); one element as a number."""
-        return numfmt.row(x, self.d, zero=self.zero)
+        return numfmt.row(x, self.d, zero=self.zero, approx=approx)
 
     # -- operands: parentheses from precedence (numfmt.precedence), never by special case ----
     def _text(self, x) -> str:
