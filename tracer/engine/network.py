@@ -94,7 +94,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 if not single:
                     data = put(e + "loss", loss)
                 elif l2:  # the iteration's loss is data + L2 term; the data part is shown on its own
-                    data = ar.round(loss)
+                    data = put(e + "data_loss", loss, trace.aux)
                     put(e + "loss", ar.scalar(data + reg))
                 else:
                     data = put(e + "loss", loss)
@@ -124,22 +124,22 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                         rec[f"{e}grad.b{l}"] = grad[f"b{l}"]
                 grads.append(grad)
 
-            data_loss = losses[0] if single else ar.round(sum(losses[1:], losses[0]) / len(losses))
+            if single:
+                data_loss = losses[0]
+            else:  # rounded (by hand) and marked where it needed it, like every recorded value
+                mean = ar.scalar(sum(losses[1:], losses[0]) / len(losses))
+                data_loss = put(p + "data_loss", mean, trace.aux) if l2 else put(p + "loss", mean)
             if l2:
                 trace.aux[p + "data_loss"] = data_loss
                 trace.aux[p + "sq_weights"] = ar.round(sq_weights)
                 if not single:
                     put(p + "loss", ar.scalar(data_loss + reg))
-            elif not single:
-                put(p + "loss", ar.scalar(data_loss))
             for l in range(L, 0, -1):
                 for kind in ("W", "b"):
                     name = f"{kind}{l}"
                     g = grads[0][name] if single else sum((gr[name] for gr in grads[1:]), grads[0][name]) / len(grads)
                     if kind == "W" and l2:
-                        g = put(f"{p}data_grad.{name}", g, trace.aux) if not single else ar.round(g)
-                        if single:
-                            trace.aux[f"{p}data_grad.{name}"] = g
+                        g = put(f"{p}data_grad.{name}", g, trace.aux)
                         g = g + l2 * params[name]
                     put(f"{p}grad.{name}", g)
             for name in names:

@@ -103,7 +103,8 @@ def _grad_target(c: Context, it: Iteration, e: str, name: str):
     if len(it.examples) > 1:
         return f"{e}grad.{name}", v[f"{e}grad.{name}"], ""
     if p.l2 and name.startswith("W"):
-        return "", c.trace.aux[f"{it.prefix}data_grad.{name}"], r"\Big|_{\text{data}}"
+        aux = f"{it.prefix}data_grad.{name}"  # the gradient before the L2 term (trace.aux)
+        return aux, c.trace.aux[aux], r"\Big|_{\text{data}}"
     return f"{it.prefix}grad.{name}", v[f"{it.prefix}grad.{name}"], ""
 
 

@@ -65,8 +65,9 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
     n_out = p.layers[-1]
     form, subst = _loss_lines(p.loss, n_out, y, yhat, d, nt)
     if len(it.examples) == 1 and p.l2:
-        loss_val = c.trace.aux[it.prefix + "data_loss"]
-        steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(form, subst, loss_val), "", loss_val))
+        aux = it.prefix + "data_loss"  # not a quantity: the loss before the L2 term (trace.aux)
+        loss_val = c.trace.aux[aux]
+        steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(form, subst, loss_val, aux), aux, loss_val))
     else:
         loss_val = v[e + "loss"]
         steps.append(Step(nt.loss, c.chain(form, subst, loss_val, e + "loss"), e + "loss", loss_val))
@@ -97,6 +98,14 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             simplified = S.output_delta(p.loss, act, n_out)
             unit_vals = {S.y: y, S.yh: yhat, S.a: v[f"{e}a{l}"]}
             chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
+            if c.rounded is not None and chain_rule and not (act == "sigmoid" and p.loss in ("bce", "ce")):
+                # By hand the engine multiplies the two rounded values above (no exact simplification
+                # applies), so the line does too: the simplified formula would not give its digits.
+                gp = v[f"{e}gprime{l}"]
+                subst = column([c.product(dl[k], gp[k]) for k in range(n_out)])
+                steps.append(Step(nt.sym("delta", l), c.chain(chain_rule, subst, delta, f"{e}delta{l}"),
+                                  f"{e}delta{l}", delta))
+                continue
             links = [x for x in (chain_rule, S.to_latex(simplified, out_names)) if x]
             tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, c), delta, f"{e}delta{l}")
             steps.append(Step(nt.sym("delta", l), [*links[:-1], *tail], f"{e}delta{l}", delta))
@@ -121,7 +130,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             if not single:
                 grads[name] = (f"{e}grad.{name}", v[f"{e}grad.{name}"])
             elif p.l2 and kind == "W":
-                grads[name] = ("", c.trace.aux[f"{it.prefix}data_grad.{name}"])
+                grads[name] = (f"{it.prefix}data_grad.{name}", c.trace.aux[f"{it.prefix}data_grad.{name}"])
             else:
                 grads[name] = (f"{it.prefix}grad.{name}", v[f"{it.prefix}grad.{name}"])
         data_mark = r"\Big|_{\text{data}}" if (p.l2 and single) else ""
@@ -155,7 +164,9 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
         losses = [v[f"{it.example_prefix(n)}loss"] for n in range(1, m + 1)]
         subst = rf"\frac{{1}}{{{m}}}\left(" + c.sum(losses) + r"\right)"
         if p.l2:
-            sec.steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(None, subst, c.trace.aux[pre + "data_loss"])))
+            aux = pre + "data_loss"
+            sec.steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(None, subst, c.trace.aux[aux], aux), aux,
+                                  c.trace.aux[aux]))
         else:
             sec.steps.append(Step(nt.loss, c.chain(None, subst, v[pre + "loss"], pre + "loss"), pre + "loss", v[pre + "loss"]))
     lam = numfmt.number(p.l2, 12)
@@ -179,7 +190,9 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
                 mean = rf"\frac{{1}}{{{m}}}\left(" + c.sum([ex[i][1] for ex in per_example]) + r"\right)"
             if p.l2 and name.startswith("W"):
                 if mean:
-                    sec.steps.append(Step(lhs + r"\Big|_{\text{data}}", c.chain(mean, None, data[i][1])))
+                    aux = f"{pre}data_grad.{name}"
+                    sec.steps.append(Step(lhs + r"\Big|_{\text{data}}", c.chain(mean, None, data[i][1], aux), aux,
+                                          data[i][1]))
                 form = rf"{lhs}\Big|_{{\text{{data}}}} + \lambda {sym}" + (r"_{\text{weights}}" if nt.augmented else "")
                 subst = c.sum([data[i][1], c.product(lam, weights[i][1])])
                 sec.steps.append(Step(lhs, c.chain(form, subst, g, f"{pre}grad.{name}"), f"{pre}grad.{name}", g))
