@@ -36,6 +36,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     MODES,
     REQUIRED_KEYS,
 )
+from .folded import unfold_params
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
 from .validate import (
@@ -239,6 +240,8 @@ def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
     raw = spec["params"]
     if not isinstance(raw, dict):
         raise SpecError("params", f"expected a mapping W1, b1, W2, ..., got {describe(raw)}")
+    # W{l} in the profile's layout with its bias row folded in -> canonical W{l}, b{l}
+    raw = unfold_params(raw, layers, profile_from_spec(spec.get("notation"), depth))
     expected = [f"{k}{l}" for l in range(1, depth + 1) for k in ("W", "b")]
     for key in raw:
         if key not in expected:

@@ -238,12 +238,14 @@ def _params() -> dict:
     props = {}
     for l in range(1, MAX_DEPTH + 1):
         props[f"W{l}"] = _matrix(f"The weights into layer {l}: n_{l} rows of n_{l - 1} numbers "
-                                 f"(a({l}) = W{l} h({l - 1}) + b{l}).")
+                                 f"(a({l}) = W{l} h({l - 1}) + b{l}); with a notation whose bias is a row (layered, node) and no "
+                                 f"b{l}: n_{l - 1} + 1 rows of n_{l} numbers, in-out with the bias row folded in.")
         props[f"b{l}"] = _vector(f"The biases of layer {l}: n_{l} numbers (one bias may be a plain number).",
                                  scalar_ok=True)
     return _object(
         "The starting parameters W1, b1, W2, b2, ... (every one of the network's, no other); W{l} has shape "
-        "n_l x n_(l-1), b{l} length n_l. Give this or init.", props)
+        "n_l x n_(l-1), b{l} length n_l, or W{l} in the notation's in-out layout with the bias row folded in "
+        "and no b{l}. Give this or init.", props)
 
 
 def _init() -> dict:
