@@ -20,6 +20,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     DEFAULT_ARITHMETIC,
     DEFAULT_DECIMALS,
     DEFAULT_MODE,
+    DEFAULT_RULE,
     DEFAULT_TITLE,
     EXAMPLE_KEYS,
     INIT_DEFAULTS,
@@ -34,6 +35,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     MAX_LAYERS,
     MAX_UNITS,
     MODES,
+    PERCEPTRON_ACTIVATIONS,
     REQUIRED_KEYS,
 )
 from .folded import unfold_params
@@ -115,7 +117,9 @@ class Problem:
                                      and int(k[4:].split(".")[0] or 0) <= iterations}
         if decimals is not None:
             spec["decimals"] = decimals
-        return parse(spec)
+        from .spec import problem_from_dict  # the spec's kind parses it again (a perceptron stays one)
+
+        return problem_from_dict(spec)
 
 
 def parse(spec: dict) -> Problem:
@@ -134,6 +138,8 @@ def parse(spec: dict) -> Problem:
     depth = len(layers) - 1
 
     act = spec["activation"]
+    if spec.get("rule", DEFAULT_RULE) == DEFAULT_RULE and any(a in PERCEPTRON_ACTIVATIONS for a in (act if isinstance(act, list) else [act])):
+        raise SpecError("activation", "step and sign have no gradient; they go with rule: perceptron (a single layer, no loss)")
     if isinstance(act, list):
         if len(act) != depth:
             raise SpecError("activation", f"expected {depth} names, one per non-input layer (layers {layers}), got {len(act)}")
