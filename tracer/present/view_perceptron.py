@@ -17,7 +17,8 @@ from .steps import IterationView, Section, Step, View
 from .view_context import ACT_NAME, ACT_TEX, Context, T, augment, column, tilde, with_one
 from .view_network import _symbols
 
-RULE_TEXT = "perceptron: e = y - yhat, then W <- W + eta e x^T and b <- b + eta e (no loss, no gradient)"
+RULE_TEXT = ("the perceptron rule: the error is the target minus the output, and each weight moves by the "
+             "learning rate times the error times its input (a bias's input is 1); no loss, no gradient")
 
 
 def build_perceptron_view(trace: Trace, notation: Notation | None = None) -> View:
