@@ -15,7 +15,7 @@ from ..problem.notation import Notation
 from . import numfmt
 from .steps import IterationView, Section, Step, View
 from .view_context import ACT_NAME, ACT_TEX, Context, T, augment, column, tilde, with_one
-from .view_network import _symbols
+from .view_network import _symbols, mode_text
 
 RULE_TEXT = ("the perceptron rule: the error is the target minus the output, and each weight moves by the "
              "learning rate times the error times its input (a bias's input is 1); no loss, no gradient")
@@ -27,13 +27,11 @@ def build_perceptron_view(trace: Trace, notation: Notation | None = None) -> Vie
     c = Context(trace, nt)
     d = p.decimals
     act = p.activations[0]
-    n = p.iterations
     setup = [
         ("Network", "layers " + " \u2013 ".join(str(k) for k in p.layers) + " (input first), a single layer"),
         ("Activation", ACT_NAME[act]),
         ("Rule", RULE_TEXT),
-        ("Training", f"one example per iteration, in order; learning rate {numfmt.plain(p.learning_rate, 12)}; "
-                     f"{n} iteration{'s' if n != 1 else ''}"),
+        ("Training", mode_text(p)),
     ]
     if trace.arithmetic == "by-hand":
         setup.append(("Arithmetic", f"by hand: every intermediate rounded to {d} decimal places before it is used further"))
