@@ -9,7 +9,7 @@ printer so that it cannot share its mistakes. It accepts what a careful reader a
     factor  := primary ('^' '{' expr '}' | '^' digit | '^\\top')*
     primary := number | (expr) | \\left( expr \\right) | \\left[ expr \\right] | \\left| expr \\right|
              | bmatrix | \\frac{expr}{expr} | \\sigma(..) | \\tanh(..) | \\log{..} | \\exp(..)
-             | \\max(0, expr) | \\mathbf{1}[expr > 0] | \\operatorname{softmax}(..)
+             | \\max(0, expr) | \\mathbf{1}[expr > 0] | \\operatorname{softmax}(..) | \\operatorname{step}(..) | \\operatorname{sgn}(..)
 
 Juxtaposition is a product only where it cannot be misread: two matrices (W h) and a
 fraction before a parenthesized group (\\frac{1}{4}(...)). Two numbers side by side
@@ -364,6 +364,8 @@ class Parser:
                 return Q(s, (jac @ x.u.reshape(-1)).reshape(x.v.shape), "call")
             if name == "sign":
                 return Q(np.sign(x.v), np.zeros_like(x.u), "call")
+            if name in ("step", "sgn"):  # the perceptron's thresholds: a >= 0 is the positive side
+                return Q(np.where(x.v >= 0, 1.0, 0.0 if name == "step" else -1.0), np.zeros_like(x.u), "call")
             raise Symbolic(name)
         if tok in (r"\infty", r"\text"):
             raise Unsupported(tok)

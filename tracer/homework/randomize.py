@@ -307,6 +307,8 @@ def draw(plan: Plan, problem: Problem, rng: np.random.Generator) -> dict:
         ys = np.array([e.y for e in problem.data])
     elif plan.y == LABELS:
         ys = _labels(rng, n, problem.layers[-1], problem.loss == "ce", plan.constraints.balanced_labels)
+        if problem.activations[-1] == "sign":  # the perceptron's sign output takes labels -1/+1
+            ys = 2 * ys - 1
     else:
         ys = plan.y.draw(rng, (n, problem.layers[-1]))
     spec["params"] = params
@@ -361,7 +363,7 @@ def labels_balanced(problem: Problem) -> bool:
     if problem.loss == "ce":
         counts = np.bincount(ys.argmax(axis=1), minlength=ys.shape[1])
         return bool(counts.max() - counts.min() <= 1)
-    ones = ys.sum(axis=0)
+    ones = (ys > 0).sum(axis=0)  # 0/1 labels, or the -1/+1 of a sign output
     return bool(np.all(np.abs(2 * ones - len(ys)) <= 1))
 
 

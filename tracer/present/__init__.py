@@ -4,6 +4,7 @@
     view_network.py  the network View: problem section, iterations, summary
     view_passes.py   the network View's per-iteration sections
     view_factored.py the backward pass factor by factor (`backward: factored`)
+    view_perceptron.py the perceptron View: forward pass, error, update
     view_context.py  what those builders share: operands, chains, labels
     steps.py         the step model: Step, Part, Section, IterationView, Table, View
     layout.py        each step on one line or broken at =, per medium; the summary's tables

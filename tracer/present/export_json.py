@@ -56,6 +56,9 @@ def spec_dict(trace: Trace) -> dict:
         "frozen": list(p.frozen),
         "arithmetic": trace.arithmetic,
     }
+    if getattr(p, "rule", "backprop") != "backprop":  # a perceptron: its rule, and no loss
+        del spec["loss"]
+        spec["rule"] = p.rule
     if p.batch_size is not None:
         spec["batch_size"] = p.batch_size
     if p.shuffle_seed is not None:

@@ -157,19 +157,20 @@ def summary_tables(view: View, medium: str) -> list[Table]:
     tables = []
     for n, group in enumerate(groups, 1):
         shown = sorted({layers[i] for i in group if layers[i]})
-        what = _caption(shown, first=n == 1, several=len(groups) > 1)
+        what = _caption(shown, first=n == 1, several=len(groups) > 1,
+                        scored=words[2] if len(words) > 2 and words[2] else "loss")  # the perceptron's column is its error
         tables.append(Table(n, what, [heads[i][0] for i in group],
                             [view.summary_head[i] for i in group], [[r[i] for i in group] for r in view.summary_rows],
                             sideways=sum(widths[i] for i in group) > limit and medium in SIDEWAYS))
     return tables
 
 
-def _caption(layers: list[int], first: bool, several: bool) -> str:
+def _caption(layers: list[int], first: bool, several: bool, scored: str = "loss") -> str:
     if several:
         which = f"layer {layers[0]}" if len(layers) == 1 else f"layers {layers[0]}\u2013{layers[-1]}"
-        what = ("Output, loss and parameters of " if first else "Parameters of ") + which
+        what = (f"Output, {scored} and parameters of " if first else "Parameters of ") + which
     else:
-        what = "Output, loss and parameters"
+        what = f"Output, {scored} and parameters"
     return f"{what} at the start of each iteration; the last row: the parameters after the last update"
 
 

@@ -21,8 +21,11 @@ ACT_TEX = {
     "relu": r"\max(0, {a})",
     "linear": "{a}",
     "softmax": r"\operatorname{{softmax}}({a})",
+    "step": r"\operatorname{{step}}({a})",  # the perceptron's thresholds (rule: perceptron)
+    "sign": r"\operatorname{{sgn}}({a})",
 }
-ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax"}
+ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax",
+            "step": "step (1 if a >= 0, else 0)", "sign": "sign (1 if a >= 0, else -1)"}
 LOSS_NAME = {"bce": "binary cross-entropy", "ce": "categorical cross-entropy", "mse": "mean squared error",
              "sse": "half the sum of squared errors", "mae": "mean absolute error"}
 

@@ -101,7 +101,9 @@ def mode_text(p, iterations: int | None = None, learning_rate: bool = True) -> s
     when it asks no update."""
     lr = numfmt.plain(p.learning_rate, 12)
     n = len(p.data)
-    if p.mode == "sgd":
+    if getattr(p, "rule", "backprop") == "perceptron":
+        how = "the perceptron rule, one example per iteration"
+    elif p.mode == "sgd":
         how = "stochastic gradient descent, one example per iteration"
     elif p.mode == "gd":
         how = f"full-batch gradient descent, the gradient averaged over all {n} examples"

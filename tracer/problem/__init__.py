@@ -3,6 +3,8 @@
     spec.py        load a spec file or mapping; dispatch to its kind's parser
     kinds.py       the kinds of problem and the hooks each implements (the seam)
     network.py     layered-network problems: the Problem dataclass and its parser
+    perceptron.py  the perceptron rule's problems (rule: perceptron), their paths and cost
+    folded.py      params written with the bias folded into W (layered, node) -> canonical W, b
     validate.py    small field validators shared by every kind (and randomize:)
     fields.py      the spec's field names, choices and limits (no numpy: the schema reads them)
     schema.py      the JSON Schema of a spec (`bptrace schema`), for editors

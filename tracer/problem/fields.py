@@ -12,7 +12,7 @@ numpy nor sympy.
 # -- the top-level fields ----------------------------------------------------------------
 
 KNOWN_KEYS = (
-    "title", "description", "layers", "activation", "loss", "params", "init", "data",
+    "title", "description", "layers", "activation", "loss", "rule", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
     "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
 )
@@ -21,7 +21,7 @@ REQUIRED_KEYS = ("layers", "loss", "data", "learning_rate", "iterations", "activ
 # KNOWN_KEYS by topic, in the order docs/spec.md describes them.
 GROUPS = (
     ("problem", ("title", "description")),
-    ("network", ("layers", "activation", "loss", "params", "init")),
+    ("network", ("layers", "activation", "loss", "rule", "params", "init")),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
                            "l2", "frozen")),
     ("display", ("decimals", "arithmetic", "notation", "published")),
@@ -34,6 +34,11 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
 LOSSES = ("bce", "ce", "mse", "sse", "mae")
 MODES = ("sgd", "gd", "minibatch")
 ARITHMETIC = ("float", "exact", "by-hand")
+# `rule:` how the weights learn. perceptron: a single layer with a threshold output (tracer.problem.perceptron)
+RULES = ("backprop", "perceptron")
+DEFAULT_RULE = "backprop"
+PERCEPTRON_ACTIVATIONS = ("step", "sign")  # step: labels 0/1; sign: labels -1/+1
+PERCEPTRON_LABELS = {"step": (0.0, 1.0), "sign": (-1.0, 1.0)}
 
 # -- limits and defaults -----------------------------------------------------------------
 

@@ -55,7 +55,20 @@ NETWORK = Kind(
     rules="tracer.grade.recompute:build_rules",
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (NETWORK,)}
+# A network trained by the perceptron rule (`rule: perceptron`): no loss, no backward pass, so
+# its own engine, view and rules; `rule: backprop` parses to a plain network.
+PERCEPTRON = Kind(
+    name="perceptron",
+    section="rule",
+    parse="tracer.problem.perceptron:parse",
+    paths="tracer.problem.perceptron:perceptron_paths",
+    cost="tracer.problem.perceptron:perceptron_cost",
+    run="tracer.engine.perceptron:run",
+    view="tracer.present.view_perceptron:build_perceptron_view",
+    rules="tracer.grade.recompute_perceptron:perceptron_rules",
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (NETWORK, PERCEPTRON)}
 DEFAULT = NETWORK  # a spec with no kind's section is read as a network, whose errors then name `layers`
 
 

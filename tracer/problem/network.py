@@ -20,6 +20,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     DEFAULT_ARITHMETIC,
     DEFAULT_DECIMALS,
     DEFAULT_MODE,
+    DEFAULT_RULE,
     DEFAULT_TITLE,
     EXAMPLE_KEYS,
     INIT_DEFAULTS,
@@ -34,8 +35,10 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     MAX_LAYERS,
     MAX_UNITS,
     MODES,
+    PERCEPTRON_ACTIVATIONS,
     REQUIRED_KEYS,
 )
+from .folded import unfold_params
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
 from .validate import (
@@ -114,7 +117,9 @@ class Problem:
                                      and int(k[4:].split(".")[0] or 0) <= iterations}
         if decimals is not None:
             spec["decimals"] = decimals
-        return parse(spec)
+        from .spec import problem_from_dict  # the spec's kind parses it again (a perceptron stays one)
+
+        return problem_from_dict(spec)
 
 
 def parse(spec: dict) -> Problem:
@@ -133,6 +138,8 @@ def parse(spec: dict) -> Problem:
     depth = len(layers) - 1
 
     act = spec["activation"]
+    if spec.get("rule", DEFAULT_RULE) == DEFAULT_RULE and any(a in PERCEPTRON_ACTIVATIONS for a in (act if isinstance(act, list) else [act])):
+        raise SpecError("activation", "step and sign have no gradient; they go with rule: perceptron (a single layer, no loss)")
     if isinstance(act, list):
         if len(act) != depth:
             raise SpecError("activation", f"expected {depth} names, one per non-input layer (layers {layers}), got {len(act)}")
@@ -239,6 +246,8 @@ def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
     raw = spec["params"]
     if not isinstance(raw, dict):
         raise SpecError("params", f"expected a mapping W1, b1, W2, ..., got {describe(raw)}")
+    # W{l} in the profile's layout with its bias row folded in -> canonical W{l}, b{l}
+    raw = unfold_params(raw, layers, profile_from_spec(spec.get("notation"), depth))
     expected = [f"{k}{l}" for l in range(1, depth + 1) for k in ("W", "b")]
     for key in raw:
         if key not in expected:

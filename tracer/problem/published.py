@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import SpecError
 from .paths import split_element
-from .quantities import describe_path, network_paths
+from .quantities import describe_path
 from .validate import describe
 
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
@@ -40,7 +40,7 @@ def path_shape(problem, path: str) -> tuple[int, ...]:
         return (n[layer],)
     if kind == "x":
         return (n[0],)
-    if kind in ("y", "yhat", "dL_dyhat"):
+    if kind in ("y", "yhat", "dL_dyhat", "error"):
         return (n[-1],)
     return ()  # loss
 
@@ -89,7 +89,9 @@ def parse_published(raw: Any, problem) -> tuple[tuple[str, Any], ...]:
     """`published:` -> ((key, text or nested lists of texts), ...) in the spec's order."""
     if not isinstance(raw, dict):
         raise SpecError("published", f"expected a mapping of quantity paths to numbers, got {describe(raw)}")
-    paths = set(network_paths(problem))
+    from .kinds import kind_of  # the problem's own kind's paths (a perceptron records no loss)
+
+    paths = set(kind_of(problem).hook("paths")(problem))
     out = []
     for key, value in raw.items():
         where = f"published.{key}"

@@ -46,10 +46,12 @@ NETWORK_QUANTITIES = (
     Quantity("iter{t}.grad.W{l}", "the iteration's gradient of W(l) (batch mean, plus l2 W(l))",
              "delta(l) h(l-1)^T", "n_l x n_(l-1)"),
     Quantity("iter{t}.grad.b{l}", "the iteration's gradient of b(l) (batch mean)", "delta(l)", "n_l"),
+    Quantity("iter{t}.error", "the perceptron's error on the iteration's example (rule: perceptron)",
+             "y - yhat, yhat = step(a(1)) or sign(a(1))", "n_L"),
     Quantity("iter{t}.new.W{l}", "weights after the update (unchanged if frozen)",
-             "W(l) - learning_rate * grad W(l)", "n_l x n_(l-1)"),
+             "W(l) - learning_rate * grad W(l); perceptron: W(1) + learning_rate * error x^T", "n_l x n_(l-1)"),
     Quantity("iter{t}.new.b{l}", "biases after the update (unchanged if frozen)",
-             "b(l) - learning_rate * grad b(l)", "n_l"),
+             "b(l) - learning_rate * grad b(l); perceptron: b(1) + learning_rate * error", "n_l"),
     Quantity("final.W{l}", "weights after the last iteration", "", "n_l x n_(l-1)"),
     Quantity("final.b{l}", "biases after the last iteration", "", "n_l"),
 )
@@ -161,6 +163,11 @@ Per example: loss l(y, yhat). Backward:
 An iteration is one parameter update. Its gradient is the mean over the
 examples it used (plus the regularization term l2 W(l), if any); then
 `new = old - learning_rate * grad`, except for frozen parameters.
+
+The perceptron rule (`rule: perceptron`, one layer, a `step` or `sign` output)
+records no loss and no gradient: per iteration W1, b1, x, y, a1, h1 = yhat =
+step(a1) or sign(a1), error = y - yhat, then new.W1 = W1 + learning_rate *
+error x^T and new.b1 = b1 + learning_rate * error.
 
 ## Paths
 

@@ -23,6 +23,7 @@ from .fields import (
     DEFAULT_FOLLOW_THROUGH,
     DEFAULT_MODE,
     DEFAULT_POINTS,
+    DEFAULT_RULE,
     DEFAULT_TITLE,
     EXAMPLE_KEYS,
     GRADING_KEYS,
@@ -39,6 +40,7 @@ from .fields import (
     MAX_SIG_FIGS,
     MAX_UNITS,
     MODES,
+    PERCEPTRON_ACTIVATIONS,
     RANDOMIZE_CONSTRAINT_KEYS,
     RANDOMIZE_DEFAULT_ATTEMPTS,
     RANDOMIZE_DEFAULT_CONSTRAINTS,
@@ -51,6 +53,7 @@ from .fields import (
     RANDOMIZE_MAX_ATTEMPTS,
     RANDOMIZE_MIN_STEP,
     REQUIRED_KEYS,
+    RULES,
     SHEET_DEFAULT_SOLUTION,
     SHEET_DEFAULT_SPACE,
     SHEET_KEYS,
@@ -95,12 +98,33 @@ def spec_schema() -> dict:
         ),
         "type": "object",
         "properties": properties,
-        "required": list(REQUIRED_KEYS),
+        # loss is required by the default rule (backprop) only: see the allOf below
+        "required": [k for k in REQUIRED_KEYS if k != "loss"],
         "additionalProperties": False,
         "allOf": [
             {
                 "description": "Exactly one of `params` (the values) or `init` (a seeded draw).",
                 "oneOf": [{"required": ["params"]}, {"required": ["init"]}],
+            },
+            {
+                "description": ("rule perceptron: one layer, activation step or sign, no loss, mode sgd, no l2; "
+                                "otherwise (backprop) a loss is required and step/sign are not allowed."),
+                "if": {"properties": {"rule": {"const": "perceptron"}}, "required": ["rule"]},
+                "then": {
+                    "properties": {
+                        "layers": {"minItems": 2, "maxItems": 2},
+                        "activation": {"anyOf": [{"enum": list(PERCEPTRON_ACTIVATIONS)},
+                                                 {"type": "array", "maxItems": 1,
+                                                  "items": {"enum": list(PERCEPTRON_ACTIVATIONS)}}]},
+                        "mode": {"const": "sgd"}, "l2": {"const": 0},
+                    },
+                    "not": {"required": ["loss"]},
+                },
+                "else": {
+                    "required": ["loss"],
+                    "properties": {"activation": {"anyOf": [{"enum": list(ACTIVATIONS)},
+                                                            {"type": "array", "items": {"enum": list(ACTIVATIONS)}}]}},
+                },
             },
             {
                 "description": "`batch_size` is required with mode minibatch and not allowed otherwise.",
@@ -171,16 +195,20 @@ def _properties() -> dict:
         },
         "activation": {
             "description": ("One name for every non-input layer, or a list with one per non-input layer. "
-                            "softmax only on the output layer, and only with loss ce."),
+                            "softmax only on the output layer, and only with loss ce; step and sign only with rule perceptron."),
             "anyOf": [
-                _choice("The activation of every non-input layer.", ACTIVATIONS),
+                _choice("The activation of every non-input layer.", ACTIVATIONS + PERCEPTRON_ACTIVATIONS),
                 {"type": "array", "minItems": 1, "maxItems": MAX_DEPTH,
-                 "items": _choice("The activation of one layer (layer 1 first).", ACTIVATIONS)},
+                 "items": _choice("The activation of one layer (layer 1 first).", ACTIVATIONS + PERCEPTRON_ACTIVATIONS)},
             ],
         },
         "loss": _choice(
             "The per-example loss. bce: sigmoid output, labels in [0, 1]; ce: softmax (or sigmoid) output, "
             "labels a probability vector such as one-hot; mse, sse, mae: any output.", LOSSES),
+        "rule": _choice(
+            "How the weights learn. backprop: gradient descent on the loss; perceptron: a single layer with a "
+            "step (labels 0/1) or sign (labels -1/+1) output, no loss, updated by W <- W + eta (y - yhat) x^T, "
+            "b <- b + eta (y - yhat), one example per iteration.", RULES, default=DEFAULT_RULE),
         "params": _params(),
         "init": _init(),
         "data": {
@@ -238,12 +266,14 @@ def _params() -> dict:
     props = {}
     for l in range(1, MAX_DEPTH + 1):
         props[f"W{l}"] = _matrix(f"The weights into layer {l}: n_{l} rows of n_{l - 1} numbers "
-                                 f"(a({l}) = W{l} h({l - 1}) + b{l}).")
+                                 f"(a({l}) = W{l} h({l - 1}) + b{l}); with a notation whose bias is a row (layered, node) and no "
+                                 f"b{l}: n_{l - 1} + 1 rows of n_{l} numbers, in-out with the bias row folded in.")
         props[f"b{l}"] = _vector(f"The biases of layer {l}: n_{l} numbers (one bias may be a plain number).",
                                  scalar_ok=True)
     return _object(
         "The starting parameters W1, b1, W2, b2, ... (every one of the network's, no other); W{l} has shape "
-        "n_l x n_(l-1), b{l} length n_l. Give this or init.", props)
+        "n_l x n_(l-1), b{l} length n_l, or W{l} in the notation's in-out layout with the bias row folded in "
+        "and no b{l}. Give this or init.", props)
 
 
 def _init() -> dict:
