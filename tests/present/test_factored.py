@@ -109,7 +109,8 @@ def test_factored_products_follow_from_the_trace(name, profile):
     nt = view.notation
     for step in _steps(view, "Gradients") + _steps(view, "Backward pass"):
         if step.path and not nt.augmented:  # (augmented: the bias row is added, checked by the products below)
-            canon = np.asarray(t.values[step.path], dtype=float)
+            # a quantity, or (under L2) the data part of a gradient, kept in trace.aux
+            canon = np.asarray(t.values[step.path] if step.path in t.values else t.aux[step.path], dtype=float)
             name = step.path.rpartition(".")[2]
             if name.startswith("W") and nt.transposed_at(int(name[1:])):
                 canon = canon.T

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from tracer.api import trace as api_trace
 from tracer.errors import SpecError
 from tracer.homework.randomize import draw, plan_for
+from tracer.present.export_json import spec_dict
 from tracer.problem.notation import BUILTIN
 from tracer.problem.spec import load_problem
-from tracer.present.export_json import spec_dict
 
 BIAS_ROW_PROFILES = [name for name, p in BUILTIN.items() if p.bias_mode != "separate"]
 SEPARATE_PROFILES = [name for name, p in BUILTIN.items() if p.bias_mode == "separate"]

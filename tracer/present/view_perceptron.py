@@ -14,7 +14,16 @@ from ..engine.trace import Iteration, Trace
 from ..problem.notation import Notation
 from . import numfmt
 from .steps import IterationView, Section, Step, View
-from .view_context import ACT_NAME, ACT_TEX, Context, T, augment, column, tilde, with_one
+from .view_context import (
+    ACT_NAME,
+    ACT_TEX,
+    Context,
+    T,
+    augment,
+    column,
+    tilde,
+    with_one,
+)
 from .view_network import _symbols, mode_text
 
 RULE_TEXT = ("the perceptron rule: the error is the target minus the output, and each weight moves by the "

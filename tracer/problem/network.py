@@ -117,7 +117,9 @@ class Problem:
                                      and int(k[4:].split(".")[0] or 0) <= iterations}
         if decimals is not None:
             spec["decimals"] = decimals
-        from .spec import problem_from_dict  # the spec's kind parses it again (a perceptron stays one)
+        from .spec import (
+            problem_from_dict,  # the spec's kind parses it again (a perceptron stays one)
+        )
 
         return problem_from_dict(spec)
 

@@ -89,7 +89,9 @@ def parse_published(raw: Any, problem) -> tuple[tuple[str, Any], ...]:
     """`published:` -> ((key, text or nested lists of texts), ...) in the spec's order."""
     if not isinstance(raw, dict):
         raise SpecError("published", f"expected a mapping of quantity paths to numbers, got {describe(raw)}")
-    from .kinds import kind_of  # the problem's own kind's paths (a perceptron records no loss)
+    from .kinds import (
+        kind_of,  # the problem's own kind's paths (a perceptron records no loss)
+    )
 
     paths = set(kind_of(problem).hook("paths")(problem))
     out = []
