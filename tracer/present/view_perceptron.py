@@ -132,7 +132,7 @@ def _update(c: Context, it: Iteration) -> Section:
 
 def _summary(c: Context):
     """One row per iteration: the output, the error and the parameters it started from."""
-    nt, p, v, d = c.nt, c.p, c.v, c.d
+    nt, v, d = c.nt, c.v, c.d
     head, words, owner = ["", nt.yhat, error_symbol(nt)], ["iteration", "predicted output", "error"], [0, 0, 0]
     for sym, _, name in c.shown_at("iter1.", 1):
         head.append(sym)
