@@ -24,8 +24,8 @@ REQUIRED_KEYS = ("layers", "loss", "data", "iterations", "activation")
 GROUPS = (
     ("problem", ("title", "description")),
     ("network", ("layers", "activation", "loss", "loss_half", "params", "init")),
-    ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "batch_loss",
-                           "shuffle_seed", "l2", "frozen")),
+    ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
+                           "batch_loss", "l2", "frozen")),
     ("display", ("decimals", "sig_figs", "show", "arithmetic", "notation", "published")),
     ("homework", ("ask", "grading", "randomize", "sheet")),
 )
