@@ -195,8 +195,9 @@ def _properties() -> dict:
             "type": "array", "minItems": 1, "maxItems": MAX_EXAMPLES,
             "items": _object("One example.", {
                 "x": _vector("The input, one number per input unit.", scalar_ok=True),
-                "y": _vector("The target, one number per output unit.", scalar_ok=True),
-            }, required=list(EXAMPLE_KEYS)),
+                "y": _vector("The target, one number per output unit (required with a loss, not allowed "
+                             "with loss none).", scalar_ok=True),
+            }, required=list(EXAMPLE_KEYS[:1])),
         },
         "learning_rate": _number("The step size eta, > 0: new = old - eta * grad. Required, except with "
                                  "loss none (then no update without it).", exclusiveMinimum=0),
