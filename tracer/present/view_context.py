@@ -24,7 +24,8 @@ ACT_TEX = {
 }
 ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax"}
 LOSS_NAME = {"bce": "binary cross-entropy", "ce": "categorical cross-entropy", "mse": "mean squared error",
-             "sse": "half the sum of squared errors", "mae": "mean absolute error"}
+             "sse": "half the sum of squared errors", "mae": "mean absolute error",
+             "none": "none: the output itself is differentiated, so the gradients are its sensitivities"}
 
 
 
@@ -34,7 +35,7 @@ class Context:
     def __init__(self, trace: Trace, nt: Notation):
         self.trace, self.nt = trace, nt
         self.p = trace.problem
-        self.d = trace.problem.decimals
+        self.d = numfmt.digits(trace.problem)  # decimals, or SigFigs
         self.v = trace.values
         self.rounded = trace.rounded if trace.arithmetic == "by-hand" else None
         self.zero = numfmt.noise_floor(trace.arithmetic, _scale(trace))
