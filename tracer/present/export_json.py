@@ -47,7 +47,7 @@ def spec_dict(trace: Trace) -> dict:
         "activation": list(p.activations),
         "loss": p.loss,
         "params": {k: _plain(v) for k, v in p.params.items()},
-        "data": [{"x": _plain(e.x), "y": _plain(e.y)} for e in p.data],
+        "data": [{"x": _plain(e.x), "y": _plain(e.y)} if p.loss != "none" else {"x": _plain(e.x)} for e in p.data],
         "learning_rate": p.learning_rate,
         "iterations": p.iterations,
         "mode": p.mode,
@@ -56,6 +56,17 @@ def spec_dict(trace: Trace) -> dict:
         "frozen": list(p.frozen),
         "arithmetic": trace.arithmetic,
     }
+    if p.learning_rate is None:
+        del spec["learning_rate"]
+    if p.sig_figs is not None:  # the conventions, where they are not the defaults
+        del spec["decimals"]
+        spec["sig_figs"] = p.sig_figs
+    if p.loss in ("sse", "mse"):
+        spec["loss_half"] = p.loss_half
+    if p.batch_loss != "mean":
+        spec["batch_loss"] = p.batch_loss
+    if p.show:
+        spec["show"] = list(p.show)
     if p.batch_size is not None:
         spec["batch_size"] = p.batch_size
     if p.shuffle_seed is not None:

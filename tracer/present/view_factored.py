@@ -17,6 +17,7 @@ cross-entropy differentiated together), and the note says so.
 
 from __future__ import annotations
 
+from ..engine.functions import loss_scale
 from ..engine.trace import Iteration
 from . import numfmt
 from . import symbolic as S
@@ -78,7 +79,7 @@ def factored_backward(c: Context, it: Iteration, e: str, sec: Section) -> None:
     # -- the local factors ------------------------------------------------------------
     steps = sec.part("Backward pass")
     names_out = unit_names(nt, L)
-    dl_expr = S.loss_derivative(p.loss, n_out)
+    dl_expr = S.loss_derivative(p.loss, n_out, loss_scale(p.loss, p.loss_half))
     dl = v[e + "dL_dyhat"]
     dl_lhs = _d(nt.loss, nt.yhat)
     steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, names_out),
@@ -89,7 +90,7 @@ def factored_backward(c: Context, it: Iteration, e: str, sec: Section) -> None:
         names = unit_names(nt, l)
         if l == L and softmax:
             delta = v[f"{e}delta{L}"]
-            expr = S.output_delta(p.loss, act, n_out)
+            expr = S.output_delta(p.loss, act, n_out, loss_scale(p.loss, p.loss_half))
             form = S.to_latex(expr, names_out)
             chain = c.chain(form, per_unit(expr, names_out, {S.y: y, S.yh: yhat}, c), delta, f"{e}delta{L}")
             chain[-1] += r" \quad \text{(softmax and cross-entropy together)}"
