@@ -266,16 +266,29 @@ def _final_rules(rules, problem, scale, combine, reg_value, reg_carry) -> None:
             rows.append(h)
         return np.stack(rows)
 
-    def carry(v, c):  # |W| e_h + e_W |h| + e_b through each layer, then |g'| (softmax: its Jacobian)
+    def jac(act, a):  # d g(a) / d a
+        if act == "softmax":
+            s = F.ACTIVATIONS["softmax"][0](a)
+            return np.diag(s) - np.outer(s, s)
+        return np.diag(F.ACTIVATIONS[act][1](a))
+
+    def carry(v, c):
+        """sum over the parameters of |d yhat_k / d p| e_p: backpropagate each output unit alone
+        (d yhat_k / d W(l) = delta(l) h(l-1)^T, d yhat_k / d b(l) = delta(l))."""
         out = []
         for x in xs:
-            h, e_h = x, np.zeros_like(x)
+            hs, pres = [x], []
             for l in range(1, L + 1):
-                W, b, e_W, e_b = v[2 * l - 2], v[2 * l - 1], c[2 * l - 2], c[2 * l - 1]
-                a = W @ h + b
-                e_a = np.abs(W) @ e_h + e_W @ np.abs(h) + e_b
-                h, e_h = F.ACTIVATIONS[acts[l - 1]][0](a), _act_carry(acts[l - 1], a, e_a)
-            out.append(e_h)
+                pres.append(v[2 * l - 2] @ hs[-1] + v[2 * l - 1])
+                hs.append(F.ACTIVATIONS[acts[l - 1]][0](pres[-1]))
+            row = np.zeros(len(hs[-1]))
+            for k in range(len(hs[-1])):
+                delta = jac(acts[-1], pres[-1])[k]  # d yhat_k / d a(L)
+                for l in range(L, 0, -1):
+                    row[k] += np.abs(delta) @ c[2 * l - 2] @ np.abs(hs[l - 1]) + np.abs(delta) @ c[2 * l - 1]
+                    if l > 1:
+                        delta = jac(acts[l - 2], pres[l - 2]).T @ (v[2 * l - 2].T @ delta)
+            out.append(row)
         return np.stack(out)
 
     rules["final.yhat"] = Rule(FORMULA, params, (forward,), carry)
