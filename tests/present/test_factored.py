@@ -11,7 +11,7 @@ import pytest
 
 from tracer.api import render_trace
 from tracer.engine import run
-from tracer.present.numfmt import array, number, row
+from tracer.present.numfmt import array, digits, number, row
 from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
@@ -130,7 +130,8 @@ def test_factored_output_factors_are_the_printed_ones(name):
     dl, gp = t.values[e + "dL_dyhat"], t.values[f"{e}gprime{problem.depth}"]
     grad_w = next(s for s in sec.parts[-1].steps if "W^{(%d)}" % problem.depth in s.lhs)
     for a, b in zip(dl, gp):
-        assert f"({number(a, problem.decimals)})({number(b, problem.decimals)})" in grad_w.chain[1]
+        d = digits(problem)  # decimals, or significant figures
+        assert f"({number(a, d)})({number(b, d)})" in grad_w.chain[1]
     assert r"\delta" not in "".join(s.tex for p in sec.parts for s in p.steps)
 
 

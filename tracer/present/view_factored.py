@@ -58,7 +58,8 @@ def factored_backward(c: Context, it: Iteration, e: str, sec: Section) -> None:
     """Add the parts "Backward pass" (local factors) and "Gradients" (their products) to `sec`."""
     nt, p, v, d = c.nt, c.p, c.v, c.d
     L, n_out = p.depth, p.layers[-1]
-    y, yhat = v[e + "y"], v[e + "yhat"]
+    yhat = v[e + "yhat"]
+    y = v.get(e + "y", yhat * 0)  # loss none: no target (the expressions have none)
     out_act = p.activations[-1]
     softmax = out_act == "softmax"
 

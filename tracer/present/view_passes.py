@@ -68,7 +68,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
     if p.loss != "none":
         _loss_part(c, it, e, sec.part("Loss"), scale)
 
-    if nt.factored and p.loss != "none":  # (loss none: the plain layout) the chain rule factor by factor (notes 002, 004), in its own module
+    if nt.factored:  # the chain rule factor by factor (notes 002, 004), in its own module
         factored_backward(c, it, e, sec)
         return sec
     steps = sec.part("Backward pass")
