@@ -620,8 +620,9 @@ def expected_layout(net: Net, batches):
                 chain += [[f"{e}a{l}"], [f"{e}h{l}"]]
                 fwd += [f"{e}a{l}", f"{e}h{l}"]
             shapes[e + "yhat"], shapes[e + "loss"], shapes[e + "dL_dyhat"] = (nL,), (), (nL,)
-            chain += [[e + "yhat"], [e + "loss"]]
-            fwd += [e + "yhat", e + "loss"]
+            shapes[e + "loss_terms"] = (nL,)
+            chain += [[e + "yhat"], [e + "loss_terms"], [e + "loss"]]
+            fwd += [e + "yhat", e + "loss_terms", e + "loss"]
             bwd = [e + "dL_dyhat"]
             before += [(list(fwd), [e + "dL_dyhat"])]
             last = [e + "dL_dyhat"]
@@ -632,6 +633,10 @@ def expected_layout(net: Net, batches):
                     shapes[f"{e}gprime{l}"] = (net.layers[l],)
                     bwd.append(f"{e}gprime{l}")
                     before += [([f"{e}a{l}"], [f"{e}gprime{l}"]), ([f"{e}gprime{l}"], [f"{e}delta{l}"])]
+                if l < L:  # dL/dh(l) = W(l+1)^T delta(l+1), between delta(l+1) and delta(l)
+                    shapes[f"{e}dL_dh{l}"] = (net.layers[l],)
+                    bwd.append(f"{e}dL_dh{l}")
+                    before += [(last, [f"{e}dL_dh{l}"]), ([f"{e}dL_dh{l}"], [f"{e}delta{l}"])]
                 before += [(last, [f"{e}delta{l}"])]
                 last = [f"{e}delta{l}"]
                 if len(batch) > 1:
@@ -639,6 +644,9 @@ def expected_layout(net: Net, batches):
                     shapes.update({grads[0]: net.shape(f"W{l}"), grads[1]: net.shape(f"b{l}")})
                     bwd += grads
                     before += [(last, grads)]
+            shapes[e + "grad.x"] = (n0,)
+            before.append((last, [e + "grad.x"]))
+            bwd.append(e + "grad.x")
             for a, b in zip(chain, chain[1:]):
                 before.append((a, b))
             before.append((fwd, bwd))  # forward before backward
@@ -660,8 +668,9 @@ def expected_layout(net: Net, batches):
         if previous_iteration:
             before.append((previous_iteration, iteration))
         previous_iteration = iteration
-    final = [f"final.{name}" for name in net.names]
+    final = [f"final.{name}" for name in net.names] + ["final.yhat", "final.loss"]
     shapes.update({f"final.{k}": net.shape(k) for k in net.names})
+    shapes.update({"final.yhat": (len(net.data), nL), "final.loss": ()})
     before.append((previous_iteration, final))
     return shapes, before
 

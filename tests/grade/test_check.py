@@ -303,7 +303,8 @@ def test_ask_patterns_and_elements():
     prob = problem(ask=["iter1.grad.*", "iter2.W1[2,1]", "iter2.W1[1,2]"])
     report = check("", prob)
     keys = [i.key for i in report.items]
-    assert keys == ["iter1.grad.W2[1,1]", "iter1.grad.W2[1,2]", "iter1.grad.b2", "iter1.grad.W1[1,1]",
+    # grad.* is every gradient, the input's (dL/dx) too
+    assert keys == ["iter1.grad.x[1]", "iter1.grad.x[2]", "iter1.grad.W2[1,1]", "iter1.grad.W2[1,2]", "iter1.grad.b2", "iter1.grad.W1[1,1]",
                     "iter1.grad.W1[1,2]", "iter1.grad.W1[2,1]", "iter1.grad.W1[2,2]", "iter1.grad.b1[1]",
                     "iter1.grad.b1[2]", "iter2.W1[1,2]", "iter2.W1[2,1]"]
     assert {i.status for i in report.items} == {"missing"}

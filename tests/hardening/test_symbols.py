@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tracer.api import render_problem
@@ -43,6 +43,10 @@ def with_symbol(sym: str, kind: str = "loss") -> dict:
     (r"\text{x}", r"\text"),
     (r"x\\y", r"\\"),
     (" ", "an empty symbol"),
+    ("a^{b}'", "a prime after a superscript"),
+    ("x_{1}_{2}", "two subscripts in a row"),
+    ("a^b^c", "two superscripts in a row"),
+    ("a^", "a script with nothing after it"),
 ])
 def test_refused_symbols_name_the_reason(sym, why):
     assert why in symbol_problem(sym)
@@ -55,6 +59,22 @@ def test_refused_symbols_name_the_reason(sym, why):
 def test_ordinary_symbols_pass(sym):
     assert symbol_problem(sym) is None
     load_problem(with_symbol(sym))
+
+
+@pytest.mark.parametrize("sym", ["L_{a}", "E^{2}", "J'"])
+def test_a_symbol_with_a_script_takes_the_handouts_scripts_too(tmp_path, sym):
+    """The handout writes L_{data}, y_k, W_ij: a user symbol with its own script is braced first."""
+    if not shutil.which("pdflatex"):
+        if os.environ.get("CI"):
+            pytest.fail("pdflatex is required in CI")
+        pytest.skip("pdflatex not installed")
+    spec = {**with_symbol(sym), "l2": 0.01}  # l2: the handout writes L_{data}
+    text = render_problem(load_problem(spec), "latex")
+    assert "{" + sym + "}" + r"_{\text{data}}" in text
+    (tmp_path / "h.tex").write_text(text)
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "h.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-1500:]
 
 
 def test_a_trailing_line_break_is_refused():
@@ -102,7 +122,7 @@ def test_whitelisted_symbols_compile(tmp_path_factory, sym):
         if os.environ.get("CI"):
             pytest.fail("pdflatex is required in CI")
         pytest.skip("pdflatex not installed")
-    assert symbol_problem(sym) is None
+    assume(symbol_problem(sym) is None)  # the draw can stack scripts (a^{b}'), which is refused below
     folder = tmp_path_factory.mktemp("sym")
     (folder / "h.tex").write_text(render_problem(load_problem(with_symbol(sym)), "latex"))
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "h.tex"],

@@ -12,7 +12,7 @@ import pytest
 
 from tracer.api import render_trace
 from tracer.engine import run
-from tracer.present.numfmt import ATOM, array, number, row, wrap
+from tracer.present.numfmt import ATOM, array, digits, number, row, wrap
 from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
@@ -147,7 +147,8 @@ def test_factored_output_factors_are_the_printed_ones(name):
     dl, gp = t.values[e + "dL_dyhat"], t.values[f"{e}gprime{problem.depth}"]
     grad_w = next(s for s in sec.parts[-1].steps if "W^{(%d)}" % problem.depth in s.lhs)
     for a, b in zip(dl, gp):
-        assert _times(number(a, problem.decimals), number(b, problem.decimals)) in grad_w.chain[1]
+        d = digits(problem)  # decimals, or significant figures
+        assert _times(number(a, d), number(b, d)) in grad_w.chain[1]
     assert r"\delta" not in "".join(s.tex for p in sec.parts for s in p.steps)
 
 

@@ -51,7 +51,7 @@ def _problems(problem, mode: str) -> tuple[list[str], int]:
     out, checked = [], 0
     for step in _steps(view):
         try:
-            found = R.check_chain(step.chain, problem.decimals)
+            found = R.check_chain(step.chain, R.Sig(problem.sig_figs) if problem.sig_figs else problem.decimals)
         except R.Unsupported:
             continue  # infinities and undefined values: nothing to re-evaluate
         except R.ParseError as err:
@@ -189,6 +189,9 @@ def specs(draw):
     }
     if mode == "minibatch":
         spec["batch_size"] = draw(st.integers(1, n))
+    if draw(st.integers(0, 3)) == 0:  # Hagan's tables: significant figures instead of decimals
+        spec["sig_figs"] = draw(st.sampled_from((3, 4)))
+        del spec["decimals"]
     return spec
 
 

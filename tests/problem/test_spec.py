@@ -14,8 +14,9 @@ from tracer.problem.spec import load_problem
 
 NAN, INF = float("nan"), float("inf")
 KNOWN = (
-    "title, description, layers, activation, loss, rule, params, init, data, learning_rate, "
-    "iterations, mode, batch_size, shuffle_seed, decimals, l2, frozen, ask, grading, arithmetic, notation, randomize, sheet, published"
+    "title, description, layers, activation, loss, loss_half, rule, params, init, data, learning_rate, "
+    "iterations, mode, batch_size, shuffle_seed, decimals, l2, frozen, ask, grading, arithmetic, notation, randomize, sheet, published, "
+    "batch_loss, sig_figs, show"
 )
 SIGMOID_ETC = "sigmoid, tanh, relu, linear, softmax"
 
@@ -142,7 +143,7 @@ BAD = [
     ("unknown activation in list", put("activation", ["sigmoid", "swish"]),
      f"activation[1]: unknown value 'swish'; expected one of: {SIGMOID_ETC}"),
     ("activation a number", put("activation", 3), f"activation: unknown value 3; expected one of: {SIGMOID_ETC}"),
-    ("unknown loss", put("loss", "hinge"), "loss: unknown value 'hinge'; expected one of: bce, ce, mse, sse, mae"),
+    ("unknown loss", put("loss", "hinge"), "loss: unknown value 'hinge'; expected one of: bce, ce, mse, sse, mae, none"),
     ("unknown mode", put("mode", "adam"), "mode: unknown value 'adam'; expected one of: sgd, gd, minibatch"),
     # softmax and probability losses
     ("softmax on hidden layer", put("activation", ["softmax", "sigmoid"]),

@@ -54,6 +54,26 @@ class Num:
     decimals: int | None  # digits after the point, None in scientific form
 
 
+@dataclass(frozen=True)
+class Sig:
+    """`sig_figs: n`: passed where the decimals go; a number shows n significant figures."""
+
+    n: int
+
+
+def _significant(whole: str, frac: str) -> int:
+    """Significant figures a printed number shows (leading zeros do not count)."""
+    return len((whole + frac).lstrip("0"))
+
+
+def shows_all(num: Num, decimals) -> bool:
+    """True if `num` shows every digit the precision allows (all decimals, or all figures)."""
+    if isinstance(decimals, Sig):
+        whole, _, frac = num.text.partition(".")
+        return _significant(whole, frac) == decimals.n
+    return num.decimals == decimals
+
+
 def number(text: str, decimals: int) -> Num:
     m = re.fullmatch(r"(\d+)(?:\.(\d+))?(?:\s*\\times\s*10\^\{(-?\d+)\})?", text)
     if not m:
@@ -64,6 +84,9 @@ def number(text: str, decimals: int) -> Num:
         scale = 10.0 ** int(exp)
         return Num(text, mantissa * scale, 0.5 * 10.0 ** -len(frac or "") * scale, None)
     places = len(frac or "")
+    if isinstance(decimals, Sig):
+        unc = 0.5 * 10.0**-places if _significant(whole, frac or "") >= decimals.n else 0.0
+        return Num(text, mantissa, unc, places)
     unc = 0.5 * 10.0**-places if places >= decimals else 0.0
     return Num(text, mantissa, unc, places)
 
@@ -465,12 +488,14 @@ def check_chain(links: list[str], decimals: int) -> list[str]:
     if result.cat not in ("number", "matrix") or (result.cat == "matrix" and result.u.size != len(lits)):
         problems.append(f"the result is not a plain value: {text!r}")
     if rel == r"\approx":
-        ragged = [n.text for n in lits if n.decimals is not None and n.decimals != decimals and n.value != 0]
+        ragged = [n.text for n in lits if n.decimals is not None and not shows_all(n, decimals) and n.value != 0]
         if ragged:
-            problems.append(f"after \\approx, {ragged} do not show {decimals} decimals: {text!r}")
+            what = f"{decimals.n} significant figures" if isinstance(decimals, Sig) else f"{decimals} decimals"
+            problems.append(f"after \\approx, {ragged} do not show {what}: {text!r}")
     res_unc = result.u if rel == r"\approx" else np.zeros_like(result.u)
     if rel == r"\approx":  # a 0 after approx may be a value rounded to 0 (by hand, the engine keeps that 0)
-        res_unc = np.where(result.v == 0, 0.5 * 10.0**-decimals, res_unc)
+        floor = 0.5 * 10.0**-(4 if isinstance(decimals, Sig) else decimals)
+        res_unc = np.where(result.v == 0, floor, res_unc)
     for k, (_, q, qlits, qtext) in enumerate(parts[:-1]):
         if k == 0 and q.v.size == 1 and result.v.size > 1 and not q.u.any():
             q = Q(np.full(result.v.shape, float(q.v.reshape(()))), np.zeros(result.v.shape))  # g'(a) = 1, per unit

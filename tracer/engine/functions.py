@@ -12,6 +12,11 @@ Loss formulas (n = n_L, the number of outputs):
     mse  L = (1/n) sum_k (y_k - yhat_k)^2
     sse  L = (1/2) sum_k (y_k - yhat_k)^2
     mae  L = (1/n) sum_k |y_k - yhat_k|
+    none the output itself: no loss, dL/dyhat is d yhat / d yhat = 1 (single output)
+
+`loss_scale` turns the squared errors into the other textbook conventions (`loss_half`):
+sse without the 1/2 (Hagan's e^2) is 2 * sse, mse with it is mse / 2. `loss_terms` is
+the loss before its sum or mean over the outputs: one term per output unit.
 """
 
 from __future__ import annotations
@@ -127,6 +132,34 @@ def loss_value(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, from_outpu
     raise ValueError(loss)
 
 
+def loss_scale(loss: str, half: bool) -> float:
+    """The factor from the default form of a squared error to the one `loss_half` chooses."""
+    if loss == "sse" and not half:
+        return 2.0
+    if loss == "mse" and half:
+        return 0.5
+    return 1.0
+
+
+def loss_terms(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, from_output: bool = False):
+    """One term per output unit: the loss is their sum (bce, ce, sse) or mean (mse, mae), before
+    `loss_scale` (which the caller applies, as for loss_value)."""
+    if loss in ("bce", "ce") and from_output:
+        total = _xlogy_neg(y, yhat, ops)
+        return total + _xlogy_neg(1 - y, 1 - yhat, ops) if loss == "bce" else total
+    if loss == "bce":
+        return y * ops.softplus(-a) + (1 - y) * ops.softplus(a)
+    if loss == "ce":
+        neg_log = -_log_softmax(a, ops) if out_act == "softmax" else ops.softplus(-a)
+        return np.where(y != 0, y * neg_log, y * 0)
+    diff = y - yhat
+    if loss in ("mse", "sse"):
+        return diff**2 / 2 if loss == "sse" else diff**2
+    if loss == "mae":
+        return np.abs(diff)
+    raise ValueError(loss)
+
+
 def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_yhat=None):
     """d loss / d yhat. May be infinite where yhat saturates against a label.
 
@@ -144,6 +177,8 @@ def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_y
         return yhat - y
     if loss == "mae":
         return np.sign(yhat - y) * _one(y) / n  # np.sign of exact numbers gives ints: keep y's type
+    if loss == "none":
+        return _one(yhat)
     raise ValueError(loss)
 
 

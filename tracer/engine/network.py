@@ -8,10 +8,14 @@ is computed. The forward and backward passes are the textbook ones:
     delta(l) = g_l'(a(l)) * (W(l+1)^T delta(l+1))
     grad W(l) = delta(l) h(l-1)^T,  grad b(l) = delta(l)
 
-An iteration's loss and gradient are means over its examples plus the L2 term
+An iteration's loss and gradient are means (or, with `batch_loss: sum`, sums) over its examples
+plus the L2 term
     (l2 / 2) * sum_l ||W(l)||_F^2      (weights only; biases are not regularized)
 whose gradient is l2 * W(l). Then new = old - learning_rate * grad, except for
-frozen parameters, which keep their value.
+frozen parameters, which keep their value, and except with loss none and no learning rate
+(sensitivities only: no update). With loss none the backward pass starts from d yhat/d yhat = 1.
+Every example also records grad.x = W(1)^T delta(1), and the run ends with final.yhat and
+final.loss at the last parameters.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ def batches(problem: Problem):
 
 def run(problem: Problem, arithmetic: str | None = None) -> Trace:
     """Trace `problem.iterations` parameter updates in the problem's arithmetic (or `arithmetic`)."""
-    ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals)
+    ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals, problem.sig_figs)
     ops = ar.ops
     params = {k: ar.array(v) for k, v in problem.params.items()}
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
@@ -53,7 +57,11 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
     out_act = problem.activations[-1]
     loss_name = problem.loss
     # spec numbers in the problem's arithmetic: exact reads 0.1 as 1/10, not as the double
-    l2, learning_rate = ar.scalar(problem.l2), ar.scalar(problem.learning_rate)
+    l2 = ar.scalar(problem.l2)
+    learning_rate = None if problem.learning_rate is None else ar.scalar(problem.learning_rate)
+    has_loss = loss_name != "none"
+    scale = F.loss_scale(loss_name, problem.loss_half)
+    mean = problem.batch_loss == "mean"
 
     def put(path, value, store=rec):
         """Record a value (rounded, in by-hand arithmetic) and return what is used further."""
@@ -79,7 +87,9 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 e = it.example_prefix(n)
                 ex = problem.data[index]
                 x, y = ar.array(ex.x), ar.array(ex.y)
-                rec[e + "x"], rec[e + "y"] = x, y
+                rec[e + "x"] = x
+                if has_loss:
+                    rec[e + "y"] = y
                 h = [x]
                 pre = [None]
                 for l in range(1, L + 1):
@@ -90,16 +100,21 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 if f"{e}h{L}" in trace.rounded:
                     trace.rounded.add(e + "yhat")
                 one_minus = (1 - yhat) if ar.by_hand else None
-                loss = ar.scalar(F.loss_value(loss_name, out_act, y, yhat, pre[L], ops, from_output=ar.by_hand))
-                if not single:
-                    data = put(e + "loss", loss)
-                elif l2:  # the iteration's loss is data + L2 term; the data part is shown on its own
-                    data = put(e + "data_loss", loss, trace.aux)
-                    put(e + "loss", ar.scalar(data + reg))
-                else:
-                    data = put(e + "loss", loss)
-                losses.append(data)
-                dl_dyhat = put(e + "dL_dyhat", F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, one_minus))
+                if has_loss:
+                    if "error" in problem.show:
+                        put(e + "error", y - yhat)
+                    put(e + "loss_terms", scale * F.loss_terms(loss_name, out_act, y, yhat, pre[L], ops,
+                                                               from_output=ar.by_hand))
+                    loss = ar.scalar(scale * F.loss_value(loss_name, out_act, y, yhat, pre[L], ops, from_output=ar.by_hand))
+                    if single and l2:  # the iteration's loss is data + L2 term; the data part is shown on its own
+                        data = put(e + "data_loss", loss, trace.aux)
+                        put(e + "loss", ar.scalar(data + reg))
+                    else:
+                        data = put(e + "loss", loss)
+                    losses.append(data)
+                    dl_dyhat = put(e + "dL_dyhat", scale * F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, one_minus))
+                else:  # the output's own sensitivities: d yhat / d yhat = 1
+                    dl_dyhat = put(e + "dL_dyhat", F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops))
                 grad = {}
                 delta = None
                 for l in range(L, 0, -1):
@@ -114,7 +129,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                         # dL/dh(l), kept for handouts that show the chain rule factor by factor;
                         # delta uses the unrounded product, as before
                         back = params[f"W{l + 1}"].T @ delta
-                        trace.aux[f"{e}dL_dh{l}"] = ar.round(back)
+                        trace.aux[f"{e}dL_dh{l}"] = put(f"{e}dL_dh{l}", back)
                         delta = gprime * back
                     delta = put(f"{e}delta{l}", delta)
                     grad[f"W{l}"] = np.outer(delta, h[l - 1])
@@ -122,14 +137,18 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     if not single:
                         grad[f"W{l}"] = put(f"{e}grad.W{l}", grad[f"W{l}"])
                         rec[f"{e}grad.b{l}"] = grad[f"b{l}"]
+                put(e + "grad.x", params["W1"].T @ delta)  # dL/dx (d yhat / dx with loss none)
                 grads.append(grad)
 
-            if single:
+            if not has_loss:
+                pass  # no loss to record; the gradients below are those of yhat
+            elif single:
                 data_loss = losses[0]
             else:  # rounded (by hand) and marked where it needed it, like every recorded value
-                mean = ar.scalar(sum(losses[1:], losses[0]) / len(losses))
-                data_loss = put(p + "data_loss", mean, trace.aux) if l2 else put(p + "loss", mean)
-            if l2:
+                total = ar.scalar(sum(losses[1:], losses[0]))
+                total = total / len(losses) if mean else total
+                data_loss = put(p + "data_loss", total, trace.aux) if l2 else put(p + "loss", total)
+            if has_loss and l2:
                 trace.aux[p + "data_loss"] = data_loss
                 trace.aux[p + "sq_weights"] = ar.round(sq_weights)
                 if not single:
@@ -137,12 +156,14 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
             for l in range(L, 0, -1):
                 for kind in ("W", "b"):
                     name = f"{kind}{l}"
-                    g = grads[0][name] if single else sum((gr[name] for gr in grads[1:]), grads[0][name]) / len(grads)
+                    g = grads[0][name] if single else sum((gr[name] for gr in grads[1:]), grads[0][name])
+                    if not single and mean:
+                        g = g / len(grads)
                     if kind == "W" and l2:
                         g = put(f"{p}data_grad.{name}", g, trace.aux)
                         g = g + l2 * params[name]
                     put(f"{p}grad.{name}", g)
-            for name in names:
+            for name in names if learning_rate is not None else ():
                 if name not in problem.frozen:
                     params[name] = put(f"{p}new.{name}", params[name] - learning_rate * rec[f"{p}grad.{name}"])
                 else:
@@ -154,6 +175,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 break
         for name in names:
             rec[f"final.{name}"] = params[name].copy()
+        _final_pass(problem, ar, params, acts, put)
     # Some paths share one array (yhat is h{L}, grad.b{l} is delta{l}): freeze them all,
     # so no consumer can change one quantity by editing another in place.
     for store in (rec, trace.aux):
@@ -161,3 +183,28 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
             if isinstance(value, np.ndarray):
                 value.flags.writeable = False
     return trace
+
+
+def _final_pass(problem: Problem, ar, params: dict, acts: list, put) -> None:
+    """final.yhat (one row per example, in data order) and final.loss (over every example, combined
+    as an iteration combines its examples, plus the L2 term) at the parameters training ended with:
+    where a table of iterations ends, without running one more."""
+    L, ops = problem.depth, ar.ops
+    rows, losses = [], []
+    for ex in problem.data:
+        h, a = ar.array(ex.x), None
+        for l in range(1, L + 1):
+            a = ar.round(params[f"W{l}"] @ h + params[f"b{l}"])
+            h = ar.round(acts[l - 1][0](a))
+        rows.append(h)
+        if problem.loss != "none":
+            value = F.loss_value(problem.loss, problem.activations[-1], ar.array(ex.y), h, a, ops, from_output=ar.by_hand)
+            losses.append(ar.scalar(F.loss_scale(problem.loss, problem.loss_half) * value))
+    put("final.yhat", np.stack(rows))
+    if losses:
+        total = sum(losses[1:], losses[0])
+        if problem.batch_loss == "mean":
+            total = total / len(losses)
+        if problem.l2:
+            total = total + ar.scalar(problem.l2) * sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1)) / 2
+        put("final.loss", ar.scalar(total))

@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 
+from ..problem.quantities import is_optional
 from .check import Checker, element_key
 from .grading import shape_text
 from .recompute import COPY, GIVEN
@@ -35,7 +36,7 @@ def template_keys(checker: Checker) -> list[tuple[str, tuple | None]]:
     keys = []
     for path, rule in checker.rules.items():
         copy_of_param = rule.kind == COPY and (path.startswith("final.") or rule.inputs[0].split(".")[1] == "new")
-        if rule.kind != GIVEN and not copy_of_param:
+        if rule.kind != GIVEN and not copy_of_param and not is_optional(path, checker.problem):
             keys.append((path, None))
     return keys
 

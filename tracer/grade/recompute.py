@@ -67,18 +67,28 @@ def _act_carry(act: str, a, e_a):
     return np.abs(F.ACTIVATIONS[act][1](a)) * e_a
 
 
-def _data_loss(loss: str, y, yhat):
+def _data_loss(loss: str, y, yhat, scale: float = 1.0):
     """Per-example loss from yhat, as written by hand (-sum y log yhat ...)."""
-    return F.loss_value(loss, "linear", y, yhat, None, from_output=True)
+    return scale * F.loss_value(loss, "linear", y, yhat, None, from_output=True)
 
 
-def _dloss(loss: str, y, yhat):
+def _dloss(loss: str, y, yhat, scale: float = 1.0):
     """d loss / d yhat from yhat (bce's 1 - yhat taken as written, not from a)."""
-    return F.loss_grad(loss, "linear", y, yhat, None, one_minus_yhat=1.0 - yhat)
+    return scale * F.loss_grad(loss, "linear", y, yhat, None, one_minus_yhat=1.0 - yhat)
 
 
-def _d2loss(loss: str, y, yhat):
+def _dterms(loss: str, y, yhat, scale: float):
+    """|d term_k / d yhat_k|: the loss's derivative, times n where the loss is a mean of its terms."""
+    n = y.shape[0] if loss in ("mse", "mae") else 1
+    return np.abs(_dloss(loss, y, yhat, scale)) * n
+
+
+def _d2loss(loss: str, y, yhat, scale: float = 1.0):
     """|d^2 loss / d yhat^2|, elementwise (the Hessian is diagonal for every loss here)."""
+    return scale * _d2loss_default(loss, y, yhat)
+
+
+def _d2loss_default(loss: str, y, yhat):
     n = y.shape[0]
     if loss == "bce":
         return np.abs(y / yhat**2 + (1.0 - y) / (1.0 - yhat) ** 2)
@@ -111,6 +121,9 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
     L, acts, loss, l2 = problem.depth, problem.activations, problem.loss, problem.l2
     out_act = acts[-1]
     lr = problem.learning_rate
+    has_loss = loss != "none"
+    scale = F.loss_scale(loss, problem.loss_half)
+    combine = np.mean if problem.batch_loss == "mean" else np.sum
     names = problem.param_names()
     weights = [f"W{l}" for l in range(1, L + 1)]
     rules: dict[str, Rule] = {}
@@ -129,7 +142,9 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
         wpaths = tuple(p + w for w in weights) if l2 else ()
         for n in range(1, len(it.examples) + 1):
             e = it.example_prefix(n)
-            rules[e + "x"] = rules[e + "y"] = Rule(GIVEN)
+            rules[e + "x"] = Rule(GIVEN)
+            if has_loss:
+                rules[e + "y"] = Rule(GIVEN)
             for l in range(1, L + 1):
                 h_prev = e + "x" if l == 1 else f"{e}h{l - 1}"
                 rules[f"{e}a{l}"] = Rule(
@@ -143,19 +158,11 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
                 )
             rules[e + "yhat"] = Rule(COPY, (f"{e}h{L}",))
 
-            loss_inputs = (e + "y", e + "yhat") + (wpaths if single else ())
-            with_reg = single and bool(l2)
-            rules[e + "loss"] = Rule(
-                FORMULA, loss_inputs,
-                (lambda y, yhat, *ws, reg=with_reg: np.float64(_data_loss(loss, y, yhat) + (reg_value(*ws) if reg else 0.0)),),
-                lambda v, c, reg=with_reg: np.float64(
-                    np.sum(np.abs(_dloss(loss, v[0], v[1])) * c[1]) + (reg_carry(v[2:], c[2:]) if reg else 0.0)
-                ),
-            )
-            rules[e + "dL_dyhat"] = Rule(
-                FORMULA, (e + "y", e + "yhat"), (lambda y, yhat: _dloss(loss, y, yhat),),
-                lambda v, c: _d2loss(loss, v[0], v[1]) * c[1],
-            )
+            if has_loss:
+                _loss_rules(rules, e, loss, scale, wpaths if single else (), single and bool(l2), reg_value, reg_carry,
+                            "error" in problem.show)
+            else:  # d yhat / d yhat = 1, from nothing
+                rules[e + "dL_dyhat"] = Rule(GIVEN)
             for l in range(L, 0, -1):
                 act = acts[l - 1]
                 if act != "softmax":
@@ -164,9 +171,18 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
                         (lambda h, a, act=act: F.gprime_from_output(act, h, a), lambda h, a, d=F.ACTIVATIONS[act][1]: d(a)),
                         lambda v, c, act=act: np.maximum(_dgprime_dh(act, v[0]) * c[0], _d2g(act, v[0]) * c[1]),
                     )
-                if l == L:
+                if l == L and not has_loss:
+                    rules[f"{e}delta{l}"] = Rule(
+                        FORMULA, (f"{e}dL_dyhat", f"{e}gprime{l}"), (lambda dl, gp: dl * gp,),
+                        lambda v, c: np.abs(v[1]) * c[0] + np.abs(v[0]) * c[1],
+                    )
+                elif l == L:
                     rules[f"{e}delta{l}"] = _output_delta_rule(e, L, loss, out_act)
                 else:
+                    rules[f"{e}dL_dh{l}"] = Rule(
+                        FORMULA, (f"{p}W{l + 1}", f"{e}delta{l + 1}"), (lambda W, d: W.T @ d,),
+                        lambda v, c: np.abs(v[0]).T @ c[1] + c[0].T @ np.abs(v[1]),
+                    )
                     rules[f"{e}delta{l}"] = Rule(
                         FORMULA, (f"{e}gprime{l}", f"{p}W{l + 1}", f"{e}delta{l + 1}"),
                         (lambda gp, W, d: gp * (W.T @ d),),
@@ -180,21 +196,25 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
                         lambda v, c: np.outer(c[0], np.abs(v[1])) + np.outer(np.abs(v[0]), c[1]),
                     )
                     rules[f"{e}grad.b{l}"] = Rule(COPY, (f"{e}delta{l}",))
+            rules[e + "grad.x"] = Rule(
+                FORMULA, (f"{p}W1", f"{e}delta1"), (lambda W, d: W.T @ d,),
+                lambda v, c: np.abs(v[0]).T @ c[1] + c[0].T @ np.abs(v[1]),
+            )
 
-        if not single:
+        if not single and has_loss:
             ex_losses = tuple(f"{it.example_prefix(n)}loss" for n in range(1, len(it.examples) + 1))
             k = len(ex_losses)
             rules[p + "loss"] = Rule(
                 FORMULA, ex_losses + wpaths,
-                (lambda *v, k=k: np.float64(np.mean(v[:k]) + (reg_value(*v[k:]) if l2 else 0.0)),),
-                lambda v, c, k=k: np.float64(np.mean(c[:k]) + (reg_carry(v[k:], c[k:]) if l2 else 0.0)),
+                (lambda *v, k=k: np.float64(combine(v[:k]) + (reg_value(*v[k:]) if l2 else 0.0)),),
+                lambda v, c, k=k: np.float64(combine(c[:k]) + (reg_carry(v[k:], c[k:]) if l2 else 0.0)),
             )
         for l in range(L, 0, -1):
             for kind in ("W", "b"):
                 name = f"{kind}{l}"
                 decay = kind == "W" and bool(l2)
-                rules[f"{p}grad.{name}"] = _grad_rule(it, l, kind, decay, l2)
-        for name in names:
+                rules[f"{p}grad.{name}"] = _grad_rule(it, l, kind, decay, l2, combine)
+        for name in names if lr is not None else ():
             if name in problem.frozen:
                 rules[f"{p}new.{name}"] = Rule(COPY, (p + name,))
             else:
@@ -204,8 +224,85 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
                 )
     last = trace.iterations[-1].prefix
     for name in names:
-        rules[f"final.{name}"] = Rule(COPY, (f"{last}new.{name}",))
+        rules[f"final.{name}"] = Rule(COPY, (f"{last}new.{name}",) if lr is not None else (f"{last}{name}",))
+    _final_rules(rules, problem, scale, combine, reg_value, reg_carry)
     return rules
+
+
+def _loss_rules(rules, e, loss, scale, wpaths, with_reg, reg_value, reg_carry, error: bool) -> None:
+    """error (if shown), loss_terms, loss and dL/dyhat of one example, from y and yhat."""
+    if error:
+        rules[e + "error"] = Rule(FORMULA, (e + "y", e + "yhat"), (lambda y, yhat: y - yhat,), lambda v, c: c[1])
+    rules[e + "loss_terms"] = Rule(
+        FORMULA, (e + "y", e + "yhat"),
+        (lambda y, yhat: scale * F.loss_terms(loss, "linear", y, yhat, None, from_output=True),),
+        lambda v, c: _dterms(loss, v[0], v[1], scale) * c[1],
+    )
+    rules[e + "loss"] = Rule(
+        FORMULA, (e + "y", e + "yhat") + wpaths,
+        (lambda y, yhat, *ws: np.float64(_data_loss(loss, y, yhat, scale) + (reg_value(*ws) if with_reg else 0.0)),),
+        lambda v, c: np.float64(
+            np.sum(np.abs(_dloss(loss, v[0], v[1], scale)) * c[1]) + (reg_carry(v[2:], c[2:]) if with_reg else 0.0)
+        ),
+    )
+    rules[e + "dL_dyhat"] = Rule(
+        FORMULA, (e + "y", e + "yhat"), (lambda y, yhat: _dloss(loss, y, yhat, scale),),
+        lambda v, c: _d2loss(loss, v[0], v[1], scale) * c[1],
+    )
+
+
+def _final_rules(rules, problem, scale, combine, reg_value, reg_carry) -> None:
+    """final.yhat from the final parameters and the data; final.loss from final.yhat."""
+    L, acts = problem.depth, problem.activations
+    params = tuple(f"final.{name}" for name in problem.param_names())
+    xs = [np.asarray(ex.x, dtype=np.float64) for ex in problem.data]
+
+    def forward(*wb):
+        rows = []
+        for x in xs:
+            h = x
+            for l in range(1, L + 1):
+                h = F.ACTIVATIONS[acts[l - 1]][0](wb[2 * l - 2] @ h + wb[2 * l - 1])
+            rows.append(h)
+        return np.stack(rows)
+
+    def jac(act, a):  # d g(a) / d a
+        if act == "softmax":
+            s = F.ACTIVATIONS["softmax"][0](a)
+            return np.diag(s) - np.outer(s, s)
+        return np.diag(F.ACTIVATIONS[act][1](a))
+
+    def carry(v, c):
+        """sum over the parameters of |d yhat_k / d p| e_p: backpropagate each output unit alone
+        (d yhat_k / d W(l) = delta(l) h(l-1)^T, d yhat_k / d b(l) = delta(l))."""
+        out = []
+        for x in xs:
+            hs, pres = [x], []
+            for l in range(1, L + 1):
+                pres.append(v[2 * l - 2] @ hs[-1] + v[2 * l - 1])
+                hs.append(F.ACTIVATIONS[acts[l - 1]][0](pres[-1]))
+            row = np.zeros(len(hs[-1]))
+            for k in range(len(hs[-1])):
+                delta = jac(acts[-1], pres[-1])[k]  # d yhat_k / d a(L)
+                for l in range(L, 0, -1):
+                    row[k] += np.abs(delta) @ c[2 * l - 2] @ np.abs(hs[l - 1]) + np.abs(delta) @ c[2 * l - 1]
+                    if l > 1:
+                        delta = jac(acts[l - 2], pres[l - 2]).T @ (v[2 * l - 2].T @ delta)
+            out.append(row)
+        return np.stack(out)
+
+    rules["final.yhat"] = Rule(FORMULA, params, (forward,), carry)
+    if problem.loss == "none":
+        return
+    ys = [np.asarray(ex.y, dtype=np.float64) for ex in problem.data]
+    weights = params[0::2] if problem.l2 else ()
+    rules["final.loss"] = Rule(
+        FORMULA, ("final.yhat",) + weights,
+        (lambda yh, *ws: np.float64(combine([_data_loss(problem.loss, y, r, scale) for y, r in zip(ys, yh)])
+                                    + (reg_value(*ws) if ws else 0.0)),),
+        lambda v, c: np.float64(combine([np.sum(np.abs(_dloss(problem.loss, y, r, scale)) * e)
+                                         for y, r, e in zip(ys, v[0], c[0])]) + (reg_carry(v[1:], c[1:]) if weights else 0.0)),
+    )
 
 
 def _output_delta_rule(e: str, L: int, loss: str, out_act: str) -> Rule:
@@ -229,7 +326,7 @@ def _output_delta_rule(e: str, L: int, loss: str, out_act: str) -> Rule:
     return Rule(FORMULA, inputs, tuple(formulas), carry)
 
 
-def _grad_rule(it, l: int, kind: str, decay: bool, l2: float) -> Rule:
+def _grad_rule(it, l: int, kind: str, decay: bool, l2: float, combine=np.mean) -> Rule:
     p = it.prefix
     w = (f"{p}W{l}",) if decay else ()
     if len(it.examples) == 1:
@@ -245,8 +342,8 @@ def _grad_rule(it, l: int, kind: str, decay: bool, l2: float) -> Rule:
     k = len(parts)
     return Rule(
         FORMULA, parts + w,
-        (lambda *v, k=k: np.mean(v[:k], axis=0) + (l2 * v[k] if len(v) > k else 0.0),),
-        lambda v, c, k=k: np.mean(c[:k], axis=0) + (l2 * c[k] if len(c) > k else 0.0),
+        (lambda *v, k=k: combine(v[:k], axis=0) + (l2 * v[k] if len(v) > k else 0.0),),
+        lambda v, c, k=k: combine(c[:k], axis=0) + (l2 * c[k] if len(c) > k else 0.0),
     )
 
 

@@ -391,5 +391,6 @@ def preactivation_paths(problem: Problem, values: dict) -> list[str]:
 
 
 def gradient_paths(values: dict) -> list[str]:
-    """Every iteration's gradient `iter{t}.grad.*` (not the per-example ones of a batch)."""
-    return [p for p in values if p.startswith("iter") and p.split(".")[1] == "grad"]
+    """Every iteration's parameter gradient `iter{t}.grad.W{l}`, `.b{l}` (not the per-example ones of
+    a batch, nor grad.x: a draw is judged by the gradients the update uses)."""
+    return [p for p in values if p.startswith("iter") and p.split(".")[1] == "grad" and p.split(".")[2] != "x"]

@@ -3,6 +3,7 @@ hidden weight, in the course's notation, with the simplification sympy finds."""
 
 from __future__ import annotations
 
+from ..engine.functions import loss_scale
 from ..problem.notation import Notation
 from . import symbolic as S
 from .steps import Step
@@ -34,11 +35,13 @@ def derivation_steps(p, nt: Notation) -> list[Step]:
     out_names = {S.y: _sub(nt.y, k), S.yh: _sub(nt.yhat, k), S.h: _sub(nt.yhat, k), S.a: _sub(nt.sym("pre", L), k)}
     yhk, ak = out_names[S.yh], out_names[S.a]
     steps = []
-    term = S.to_latex(S.loss_expr(p.loss, n_out), out_names)
-    steps.append(Step(nt.loss, [rf"\sum_{{k=1}}^{{{n_out}}} \left[{term}\right]" if n_out > 1 else term]))
-    dl = S.loss_derivative(p.loss, n_out)
+    scale = loss_scale(p.loss, p.loss_half)
+    term = S.to_latex(S.loss_expr(p.loss, n_out, scale), out_names)
+    if p.loss != "none":  # with loss none the output is differentiated itself: no loss to write
+        steps.append(Step(nt.loss, [rf"\sum_{{k=1}}^{{{n_out}}} \left[{term}\right]" if n_out > 1 else term]))
+    dl = S.loss_derivative(p.loss, n_out, scale)
     steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}}", [S.to_latex(dl, out_names)]))
-    delta_out = S.output_delta(p.loss, out_act, n_out)
+    delta_out = S.output_delta(p.loss, out_act, n_out, scale)
     dL = _error(nt, L, k)
     if out_act == "softmax":
         steps.append(Step(rf"\frac{{\partial {nt.yhat}_j}}{{\partial {ak}}}", [rf"{nt.yhat}_j \left([j = k] - {yhk}\right)"]))

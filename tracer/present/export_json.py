@@ -47,7 +47,9 @@ def spec_dict(trace: Trace) -> dict:
         "activation": list(p.activations),
         "loss": p.loss,
         "params": {k: _plain(v) for k, v in p.params.items()},
-        "data": [{"x": _plain(e.x), "y": _plain(e.y)} for e in p.data],
+        # loss none has no targets; a perceptron (whose loss is also "none") learns from its labels
+        "data": [{"x": _plain(e.x), "y": _plain(e.y)} if p.loss != "none" or p.kind == "perceptron"
+                 else {"x": _plain(e.x)} for e in p.data],
         "learning_rate": p.learning_rate,
         "iterations": p.iterations,
         "mode": p.mode,
@@ -59,6 +61,17 @@ def spec_dict(trace: Trace) -> dict:
     if getattr(p, "rule", "backprop") != "backprop":  # a perceptron: its rule, and no loss
         del spec["loss"]
         spec["rule"] = p.rule
+    if p.learning_rate is None:
+        del spec["learning_rate"]
+    if p.sig_figs is not None:  # the conventions, where they are not the defaults
+        del spec["decimals"]
+        spec["sig_figs"] = p.sig_figs
+    if p.loss in ("sse", "mse"):
+        spec["loss_half"] = p.loss_half
+    if p.batch_loss != "mean":
+        spec["batch_loss"] = p.batch_loss
+    if p.show:
+        spec["show"] = list(p.show)
     if p.batch_size is not None:
         spec["batch_size"] = p.batch_size
     if p.shuffle_seed is not None:

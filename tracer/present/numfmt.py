@@ -13,6 +13,11 @@ Rule, for `decimals` = d:
   `noise_floor`) prints as 0, and no value ever prints as -0;
 - infinities print as \\infty, NaN as \\text{undefined}.
 
+With `sig_figs` (a `SigFigs(n)` passed where the digits go): a value is shown rounded to n
+significant figures, half away from zero (0.0495, 0.732, 1.26), without trailing zeros where it
+is exact at n figures (given data as written) and with all n figures after \\approx; values
+below 10^-4 or of 10^6 or more in scientific form.
+
 How a printed number binds (`precedence`): 0.5 and a bmatrix are atoms,
 1.2 \\times 10^{-5} is a product, -0.5 is a unary minus, which binds like a
 sum (sympy's precedence.py gives negative numbers PRECEDENCE["Add"] for the
@@ -22,7 +27,8 @@ same reason). Whoever juxtaposes printed numbers parenthesizes by that.
 from __future__ import annotations
 
 import math
-from decimal import Context, Decimal, localcontext
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import numpy as np
 
@@ -77,8 +83,64 @@ def _decimal(x) -> Decimal:
     return Decimal(str(x))
 
 
+@dataclass(frozen=True)
+class SigFigs:
+    """Round to `n` significant figures; passed wherever a number of decimals would go."""
+
+    n: int
+
+
+def digits(problem) -> "int | SigFigs":
+    """The precision a problem is shown with: its `decimals`, or SigFigs(sig_figs)."""
+    return SigFigs(problem.sig_figs) if getattr(problem, "sig_figs", None) else problem.decimals
+
+
+def _to_decimal(x) -> Decimal:
+    return Decimal(repr(float(x))) if _is_float(x) else _decimal(x)
+
+
+def _round_sig(x: Decimal, n: int) -> Decimal:
+    with localcontext(_WIDE):
+        return x.quantize(Decimal(1).scaleb(x.adjusted() - n + 1), rounding=ROUND_HALF_UP)
+
+
+def _exact_sig(x, n: int) -> bool:
+    dec = _to_decimal(x)
+    if not dec.is_finite() or dec == 0:
+        return True
+    rounded = _round_sig(dec, n)
+    if _is_float(x):
+        return abs(float(x) - float(rounded)) <= 1e-12 * max(1.0, abs(float(x)))
+    return dec == rounded
+
+
+def _number_sig(x, n: int, zero: float, approx: bool) -> str:
+    if _is_float(x) and math.isnan(float(x)):
+        return r"\text{undefined}"
+    if _is_float(x) and math.isinf(float(x)):
+        return r"\infty" if x > 0 else r"-\infty"
+    dec = _to_decimal(x)
+    if dec.is_nan():
+        return r"\text{undefined}"
+    if dec.is_infinite():
+        return r"\infty" if dec > 0 else r"-\infty"
+    if dec == 0 or abs(dec) <= Decimal(repr(float(zero))):
+        return "0"
+    rounded = _round_sig(dec, n)
+    if abs(rounded) >= _BIG or abs(rounded) < Decimal("1e-4"):
+        with localcontext(_WIDE):
+            mantissa, exponent = f"{rounded:.{n - 1}e}".split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    if _exact_sig(x, n) and not approx:
+        rounded = rounded.normalize(_WIDE)
+    text = f"{rounded:f}"
+    return text.rstrip("0").rstrip(".") if "." in text and _exact_sig(x, n) and not approx else text
+
+
 def is_exact(x, decimals: int) -> bool:
     """True if `x` shows without loss at `decimals` places."""
+    if isinstance(decimals, SigFigs):
+        return _exact_sig(x, decimals.n)
     if not _is_float(x):
         exponent = str(x).partition("e")[2]
         if exponent and abs(int(exponent)) > _WIDE.Emax // 2:
@@ -97,6 +159,8 @@ def number(x, decimals: int, *, zero: float = 0.0, approx: bool = False) -> str:
     `zero`: magnitudes up to it are noise and print as 0. `approx`: the number follows
     \\approx, so it keeps all `decimals` digits even where it is exact at fewer.
     """
+    if isinstance(decimals, SigFigs):
+        return _number_sig(x, decimals.n, zero, approx)
     if not _is_float(x):
         text = str(x)
         mantissa, _, exponent = text.partition("e")

@@ -24,6 +24,7 @@ from sympy.printing.precedence import PRECEDENCE
 from . import numfmt
 
 a, h, y, yh = sp.symbols("a h y yh", real=True)
+err = sp.Symbol("e", real=True)  # the error y - yh, where a handout names it
 
 # The activations, once each. `inverse` expresses a in terms of h = g(a), so
 # that sympy can write g'(a) in terms of the unit's own output, as lectures do.
@@ -36,8 +37,15 @@ ACTIVATION = {
 _INVERSE = {"sigmoid": sp.log(h / (1 - h)), "tanh": sp.atanh(h), "linear": h}
 
 
-def loss_expr(loss: str, n: int) -> sp.Expr:
-    """The loss's term for one output unit (the loss is the sum of these over units)."""
+def loss_expr(loss: str, n: int, scale=1) -> sp.Expr:
+    """The loss's term for one output unit (the loss is the sum of these over units).
+
+    `scale` is functions.loss_scale (loss_half): 2 turns 1/2 (y - yh)^2 into (y - yh)^2.
+    With loss none the "loss" is the output itself."""
+    if scale != 1:
+        return sp.nsimplify(scale) * loss_expr(loss, n)
+    if loss == "none":
+        return yh
     if loss == "bce":
         return -(y * sp.log(yh) + (1 - y) * sp.log(1 - yh))
     if loss == "ce":
@@ -102,21 +110,21 @@ def activation_derivative(act: str) -> Derivative:
 
 
 @lru_cache(maxsize=None)
-def loss_derivative(loss: str, n: int) -> sp.Expr:
+def loss_derivative(loss: str, n: int, scale=1) -> sp.Expr:
     """d loss / d yhat for one unit."""
-    d = sp.diff(loss_expr(loss, n), yh)
+    d = sp.diff(loss_expr(loss, n, scale), yh)
     # |y - yh| differentiates to -sign(y - yh); lectures write sign(yh - y).
     return d.xreplace({sp.sign(y - yh): -sp.sign(yh - y, evaluate=False)})
 
 
 @lru_cache(maxsize=None)
-def output_delta(loss: str, act: str, n: int) -> sp.Expr:
+def output_delta(loss: str, act: str, n: int, scale=1) -> sp.Expr:
     """delta(L) = dL/dyhat * g'(a(L)), simplified by sympy, in terms of yh and y."""
     if act == "softmax":
         return _softmax_ce_delta(n)
     gp = activation_derivative(act)
     g = gp.expr.subs(h, yh) if gp.of_output else gp.expr
-    d = loss_derivative(loss, n)
+    d = loss_derivative(loss, n, scale)
     if d.has(sp.sign):  # simplify would split sign() into cases; the product is already simple
         return d * g
     return tidy(sp.simplify(d * g))

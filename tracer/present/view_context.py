@@ -27,7 +27,8 @@ ACT_TEX = {
 ACT_NAME = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "linear": "identity", "softmax": "softmax",
             "step": "step (1 if a >= 0, else 0)", "sign": "sign (1 if a >= 0, else -1)"}
 LOSS_NAME = {"bce": "binary cross-entropy", "ce": "categorical cross-entropy", "mse": "mean squared error",
-             "sse": "half the sum of squared errors", "mae": "mean absolute error"}
+             "sse": "half the sum of squared errors", "mae": "mean absolute error",
+             "none": "none: the output itself is differentiated, so the gradients are its sensitivities"}
 
 
 
@@ -37,7 +38,7 @@ class Context:
     def __init__(self, trace: Trace, nt: Notation):
         self.trace, self.nt = trace, nt
         self.p = trace.problem
-        self.d = trace.problem.decimals
+        self.d = numfmt.digits(trace.problem)  # decimals, or SigFigs
         self.v = trace.values
         self.rounded = trace.rounded if trace.arithmetic == "by-hand" else None
         self.zero = numfmt.noise_floor(trace.arithmetic, _scale(trace))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..engine.functions import loss_scale
 from ..engine.trace import Iteration
 from . import numfmt
 from . import symbolic as S
@@ -140,9 +141,10 @@ def _local_factors(c: Context, it: Iteration, e: str, steps: list[Step]) -> None
     """Each local derivative named and valued, from the loss down to the first layer."""
     nt, p, v = c.nt, c.p, c.v
     L, n_out = p.depth, p.layers[-1]
-    y, yhat = v[e + "y"], v[e + "yhat"]
+    yhat = v[e + "yhat"]
+    y = v.get(e + "y", yhat * 0)  # loss none: no target (the expressions have none)
     names_out = unit_names(nt, L)
-    dl_expr = S.loss_derivative(p.loss, n_out)
+    dl_expr = S.loss_derivative(p.loss, n_out, loss_scale(p.loss, p.loss_half))
     dl = v[e + "dL_dyhat"]
     steps.append(Step(_d(nt.loss, nt.yhat), c.chain(S.to_latex(dl_expr, names_out),
                                                     per_unit(dl_expr, names_out, {S.y: y, S.yh: yhat}, c),
@@ -152,7 +154,7 @@ def _local_factors(c: Context, it: Iteration, e: str, steps: list[Step]) -> None
         names = unit_names(nt, l)
         if l == L and act == "softmax":
             delta = v[f"{e}delta{L}"]
-            expr = S.output_delta(p.loss, act, n_out)
+            expr = S.output_delta(p.loss, act, n_out, loss_scale(p.loss, p.loss_half))
             chain = c.chain(S.to_latex(expr, names_out), per_unit(expr, names_out, {S.y: y, S.yh: yhat}, c),
                             delta, f"{e}delta{L}")
             chain[-1] += r" \quad \text{(softmax and cross-entropy together)}"

@@ -6,6 +6,8 @@ notation profile; the per-iteration sections are in `view_passes`.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from ..engine.arithmetic import EXACT_DIGITS
@@ -22,18 +24,25 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
     """Lay out every number of `trace` as steps, in computation order."""
     p = trace.problem
     nt = notation or p.notation.bind(p.depth)
+    if p.loss == "none":  # no loss: every derivative is the output's own, d yhat / d ...
+        nt = copy.copy(nt)
+        nt.loss = nt.yhat
     c = Context(trace, nt)
     d = p.decimals
 
     setup = [
         ("Network", "layers " + " \u2013 ".join(str(n) for n in p.layers) + " (input first)"),
         ("Activations", ", ".join(f"layer {l}: {ACT_NAME[a]}" for l, a in enumerate(p.activations, 1))),
-        ("Loss", LOSS_NAME[p.loss]),
+        ("Loss", loss_text(p, nt)),
         ("Training", mode_text(p)),
     ]
+    if p.sig_figs is not None:
+        setup.append(("Rounding", f"every number shown to {p.sig_figs} significant figures"))
     arith = {
         "exact": f"exact: every value carried with {EXACT_DIGITS} significant digits, so each digit shown is certified",
-        "by-hand": f"by hand: every intermediate rounded to {d} decimal places before it is used further, as with a calculator",
+        "by-hand": f"by hand: every intermediate rounded to "
+                   f"{f'{p.sig_figs} significant figures' if p.sig_figs else f'{d} decimal places'} "
+                   "before it is used further, as with a calculator",
     }.get(trace.arithmetic)
     if arith:
         setup.append(("Arithmetic", arith))
@@ -52,7 +61,9 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
                 for sym, mat, name in c.shown(l, p.params[f"W{l}"], p.params[f"b{l}"])]
                for l in range(1, p.depth + 1)]
     data_head = [r"\text{Example}", T(nt.x), T(nt.y) if p.layers[-1] > 1 else nt.y]
-    data_rows = [[str(i), numfmt.row(ex.x, d), numfmt.row(ex.y, d)] for i, ex in enumerate(p.data, 1)]
+    data_rows = [[str(i), numfmt.row(ex.x, c.d), numfmt.row(ex.y, c.d)] for i, ex in enumerate(p.data, 1)]
+    if p.loss == "none":  # no targets
+        data_head, data_rows = data_head[:2], [row[:2] for row in data_rows]
 
     iterations = [iteration_view(c, it) for it in trace.iterations]
     head, rows, words, owner = _summary(c)
@@ -96,23 +107,41 @@ def _symbols(c: Context) -> str:
     return r",\ ".join(units) + r";\quad " + r",\ ".join(params) + rf";\quad \text{{loss }} {nt.loss},\ \text{{rate }} {nt.lr}"
 
 
+def loss_text(p, nt) -> str:
+    """The loss's name, with its formula where a convention chose it (loss_half, batch_loss)."""
+    text = LOSS_NAME[p.loss]
+    if p.loss == "sse" and not p.loss_half:
+        text = "the sum of squared errors, without the 1/2"
+    elif p.loss == "mse" and p.loss_half:
+        text = "half the mean squared error"
+    if "error" in p.show:
+        text += ", written in the error e (the target minus the output)"
+    if p.batch_loss == "sum" and p.loss != "none" and p.mode != "sgd":
+        text += "; an iteration's loss is the sum over its examples"
+    return text
+
+
 def mode_text(p, iterations: int | None = None, learning_rate: bool = True) -> str:
     """How the problem trains; a problem sheet passes the iterations it asks, and no learning rate
     when it asks no update."""
-    lr = numfmt.plain(p.learning_rate, 12)
+    learning_rate = learning_rate and p.learning_rate is not None
+    lr = numfmt.plain(p.learning_rate, 12) if learning_rate else ""
     n = len(p.data)
     if getattr(p, "rule", "backprop") == "perceptron":
         how = "the perceptron rule, one example per iteration"
     elif p.mode == "sgd":
         how = "stochastic gradient descent, one example per iteration"
     elif p.mode == "gd":
-        how = f"full-batch gradient descent, the gradient averaged over all {n} examples"
+        how = (f"full-batch gradient descent, the gradient {'summed' if p.batch_loss == 'sum' else 'averaged'} "
+               f"over all {n} examples")
     else:
         how = f"mini-batch gradient descent, batches of {p.batch_size}"
     if p.shuffle_seed is not None and p.mode != "gd":
         how += f", order shuffled each epoch (seed {p.shuffle_seed})"
     count = p.iterations if iterations is None else iterations
     rate = f"; learning rate {lr}" if learning_rate else ""
+    if p.learning_rate is None:
+        rate = "; no learning rate: the gradients only, no update"
     return f"{how}{rate}; {count} iteration{'s' if count != 1 else ''}"
 
 
@@ -135,7 +164,14 @@ def _summary(c: Context) -> tuple[list[str], list[list[str]], list[str], list[in
     rows = []
     for it in c.trace.iterations:
         yh = [v[f"{it.example_prefix(n)}yhat"] for n in range(1, len(it.examples) + 1)]
-        rows.append([str(it.t), ",\\ ".join(numfmt.array(y, d) for y in yh), numfmt.number(v[f"{it.prefix}loss"], d),
+        loss = v.get(f"{it.prefix}loss")
+        rows.append([str(it.t), ",\\ ".join(numfmt.array(y, d) for y in yh), "" if loss is None else numfmt.number(loss, d),
                      *(c.fmt(m) for l in layers for _, m, _ in c.shown_at(it.prefix, l))])
-    rows.append([r"\text{final}", "", "", *(c.fmt(m) for l in layers for _, m, _ in c.shown_at("final.", l))])
+    # where training ended: the output of every example and the loss over all of them
+    final_yhat = ",\\ ".join(numfmt.array(y, d) for y in v["final.yhat"])
+    final_loss = numfmt.number(v["final.loss"], d) if "final.loss" in v else ""
+    rows.append([r"\text{final}", final_yhat, final_loss, *(c.fmt(m) for l in layers for _, m, _ in c.shown_at("final.", l))])
+    if p.loss == "none":  # no loss column
+        head, words, owner = head[:2] + head[3:], words[:2] + words[3:], owner[:2] + owner[3:]
+        rows = [row[:2] + row[3:] for row in rows]
     return head, rows, words, owner

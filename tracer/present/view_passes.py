@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine.functions import loss_scale
 from ..engine.trace import Iteration
 from ..problem.notation import Notation
 from . import numfmt
@@ -53,24 +54,19 @@ def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
 
 
 def _example_section(c: Context, it: Iteration, n: int) -> Section:
-    nt, p, v, d = c.nt, c.p, c.v, c.d
+    nt, p, v = c.nt, c.p, c.v
     e = it.example_prefix(n)
     L = p.depth
     index = it.examples[n - 1] + 1
     sec = Section(f"Example {index}" if len(p.data) > 1 else "Example")
     _forward(c, it, e, sec.part("Forward pass"))
 
-    steps = sec.part("Loss")
-    y, yhat = v[e + "y"], v[e + "yhat"]
+    yhat = v[e + "yhat"]
+    y = v.get(e + "y", np.zeros_like(yhat))  # loss none: no target (no formula below uses it)
     n_out = p.layers[-1]
-    form, subst = _loss_lines(p.loss, n_out, y, yhat, d, nt)
-    if len(it.examples) == 1 and p.l2:
-        aux = it.prefix + "data_loss"  # not a quantity: the loss before the L2 term (trace.aux)
-        loss_val = c.trace.aux[aux]
-        steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(form, subst, loss_val, aux), aux, loss_val))
-    else:
-        loss_val = v[e + "loss"]
-        steps.append(Step(nt.loss, c.chain(form, subst, loss_val, e + "loss"), e + "loss", loss_val))
+    scale = loss_scale(p.loss, p.loss_half)
+    if p.loss != "none":
+        _loss_part(c, it, e, sec.part("Loss"), scale)
 
     if nt.factored:  # the chain rule factor by factor (notes 002, 004), in its own module
         factored_backward(c, it, e, sec)
@@ -78,11 +74,14 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
     steps = sec.part("Backward pass")
     dl = v[e + "dL_dyhat"]
     out_names = unit_names(nt, L)
-    dl_expr = S.loss_derivative(p.loss, n_out)
+    dl_expr = S.loss_derivative(p.loss, n_out, scale)
     dl_lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}}"
-    steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, out_names),
-                                      per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, c), dl, e + "dL_dyhat"),
-                      e + "dL_dyhat", dl))
+    if p.loss == "none":  # the start of the backward pass: d yhat / d yhat
+        steps.append(Step(dl_lhs, c.chain(None, None, dl, e + "dL_dyhat"), e + "dL_dyhat", dl))
+    else:
+        steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, out_names),
+                                          per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, c), dl, e + "dL_dyhat"),
+                          e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act = p.activations[l - 1]
         delta = v[f"{e}delta{l}"]
@@ -95,7 +94,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, c), gp,
                                               f"{e}gprime{l}"), f"{e}gprime{l}", gp))
         if l == L:
-            simplified = S.output_delta(p.loss, act, n_out)
+            simplified = S.output_delta(p.loss, act, n_out, scale)
             unit_vals = {S.y: y, S.yh: yhat, S.a: v[f"{e}a{l}"]}
             chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
             if c.rounded is not None and chain_rule and not (act == "sigmoid" and p.loss in ("bce", "ce")):
@@ -149,7 +148,35 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
         steps.append(Step(nt.grad(f"W{l}") + data_mark, c.chain(form, subst, shown, path), path, g))
         path, g = grads[f"b{l}"]
         steps.append(Step(nt.grad(f"b{l}"), c.chain(dsym, None, g, path), path, g))
+    if "grad.x" in p.show:  # the gradient by the input, one more step back
+        gx, W1 = v[e + "grad.x"], v[f"{it.prefix}W1"]
+        form = rf"{T(nt.sym('weight', 1))} {nt.sym('delta', 1)}" if not nt.transposed_at(1) else \
+            rf"{nt.sym('weight', 1)} {nt.sym('delta', 1)}"
+        steps.append(Step(rf"\frac{{\partial {nt.loss}}}{{\partial {nt.x}}}",
+                          c.chain(form, c.product(c.mat(W1.T), v[f"{e}delta1"]), gx, e + "grad.x"), e + "grad.x", gx))
     return sec
+
+
+def _loss_part(c: Context, it: Iteration, e: str, steps: list[Step], scale: float) -> None:
+    """The error (if shown), the loss's terms (if shown) and the loss of one example."""
+    nt, p, v, d = c.nt, c.p, c.v, c.d
+    y, yhat = v[e + "y"], v[e + "yhat"]
+    n_out = p.layers[-1]
+    if "error" in p.show:
+        err = v[e + "error"]
+        steps.append(Step("e", c.chain(f"{nt.y} - {nt.yhat}", f"{c.fmt(y)} - {c.term(yhat)}", err, e + "error"),
+                          e + "error", err))
+    if "loss_terms" in p.show and n_out > 1:
+        terms = v[e + "loss_terms"]
+        steps.append(Step(rf"{nt.loss}_k", c.chain(None, None, terms, e + "loss_terms"), e + "loss_terms", terms))
+    form, subst = _loss_lines(p.loss, n_out, y, yhat, d, nt, scale, error=v.get(e + "error"))
+    if len(it.examples) == 1 and p.l2:
+        aux = it.prefix + "data_loss"  # not a quantity: the loss before the L2 term (trace.aux)
+        loss_val = c.trace.aux[aux]
+        steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(form, subst, loss_val, aux), aux, loss_val))
+    else:
+        loss_val = v[e + "loss"]
+        steps.append(Step(nt.loss, c.chain(form, subst, loss_val, e + "loss"), e + "loss", loss_val))
 
 
 def _aggregate(c: Context, it: Iteration) -> Section | None:
@@ -159,10 +186,14 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
         return None
     sec = Section("Gradient of the iteration" if m > 1 else "Regularization")
     pre = it.prefix
+    summed = p.batch_loss == "sum"
     if m > 1:
-        sec.note = f"The loss and the gradients are means over the {m} examples of this iteration."
+        what = "sums" if summed else "means"
+        sec.note = (f"The gradients are {what} over the {m} examples of this iteration." if p.loss == "none" else
+                    f"The loss and the gradients are {what} over the {m} examples of this iteration.")
+    if m > 1 and p.loss != "none":
         losses = [v[f"{it.example_prefix(n)}loss"] for n in range(1, m + 1)]
-        subst = rf"\frac{{1}}{{{m}}}\left(" + c.sum(losses) + r"\right)"
+        subst = c.sum(losses) if summed else rf"\frac{{1}}{{{m}}}\left(" + c.sum(losses) + r"\right)"
         if p.l2:
             aux = pre + "data_loss"
             sec.steps.append(Step(nt.loss + r"_{\text{data}}", c.chain(None, subst, c.trace.aux[aux], aux), aux,
@@ -187,7 +218,9 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
             lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {sym}}}"
             mean = None
             if per_example:
-                mean = rf"\frac{{1}}{{{m}}}\left(" + c.sum([ex[i][1] for ex in per_example]) + r"\right)"
+                mean = c.sum([ex[i][1] for ex in per_example])
+                if not summed:
+                    mean = rf"\frac{{1}}{{{m}}}\left(" + mean + r"\right)"
             if p.l2 and name.startswith("W"):
                 if mean:
                     aux = f"{pre}data_grad.{name}"
@@ -204,6 +237,8 @@ def _aggregate(c: Context, it: Iteration) -> Section | None:
 def _update(c: Context, it: Iteration) -> Section:
     nt, p = c.nt, c.p
     sec = Section("Update")
+    if p.learning_rate is None:  # sensitivities only: nothing is updated
+        return sec
     lr = numfmt.number(p.learning_rate, 12)
     pre = it.prefix
     for l in nt.update_layers():
@@ -236,9 +271,15 @@ def iteration_view(c: Context, it: Iteration) -> IterationView:
 
 
 
-def _loss_lines(loss: str, n_out: int, y, yhat, d: int, nt: Notation) -> tuple[str, str]:
-    """The loss formula and its substitution; several outputs are written out term by term."""
-    term = S.loss_expr(loss, n_out)
+def _loss_lines(loss: str, n_out: int, y, yhat, d, nt: Notation, scale: float = 1.0, error=None) -> tuple[str, str]:
+    """The loss formula and its substitution; several outputs are written out term by term.
+
+    With the error shown (a squared error), the one-output loss is written in e, as Hagan does: e^2."""
+    term = S.loss_expr(loss, n_out, scale)
+    if n_out == 1 and error is not None:
+        term_e = term.xreplace({S.y: S.yh + S.err})
+        names = {S.err: "e"}
+        return S.to_latex(term_e, names), S.to_latex(term_e, names, {S.err: numfmt.number(error[0], d)})
     if n_out == 1:
         names = {S.y: nt.y, S.yh: nt.yhat}
         return S.to_latex(term, names), S.to_latex(term, names, {S.y: numfmt.number(y[0], d), S.yh: numfmt.number(yhat[0], d)})

@@ -15,6 +15,7 @@
     published.py   the spec's published: numbers a source printed, checked against the paths
     safeload.py    YAML/JSON loading for input from anyone
     examples.py    the built-in examples
+    conventions.py the textbooks' conventions: loss none, loss_half, batch_loss, sig_figs, show
 
 Imports nothing above itself: every later stage may read a Problem.
 """

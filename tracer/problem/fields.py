@@ -15,23 +15,30 @@ KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "rule", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
     "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
+    "loss_half", "batch_loss", "sig_figs", "show",
 )
 # In the order parse reports a missing one. `params` or `init` (exactly one) is required too.
-REQUIRED_KEYS = ("layers", "loss", "data", "learning_rate", "iterations", "activation")
+# `learning_rate` is required too, except with loss none (then no update is made without it).
+REQUIRED_KEYS = ("layers", "loss", "data", "iterations", "activation")
 # KNOWN_KEYS by topic, in the order docs/spec.md describes them.
 GROUPS = (
     ("problem", ("title", "description")),
-    ("network", ("layers", "activation", "loss", "rule", "params", "init")),
+    ("network", ("layers", "activation", "loss", "loss_half", "rule", "params", "init")),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
-                           "l2", "frozen")),
-    ("display", ("decimals", "arithmetic", "notation", "published")),
+                           "batch_loss", "l2", "frozen")),
+    ("display", ("decimals", "sig_figs", "show", "arithmetic", "notation", "published")),
     ("homework", ("ask", "grading", "randomize", "sheet")),
 )
 
 # -- choices -----------------------------------------------------------------------------
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
-LOSSES = ("bce", "ce", "mse", "sse", "mae")
+LOSSES = ("bce", "ce", "mse", "sse", "mae", "none")  # none: the output itself, dyhat/dyhat = 1
+SQUARED_LOSSES = ("mse", "sse")  # the losses `loss_half` applies to
+LOSS_HALF_DEFAULTS = {"sse": True, "mse": False}  # sse = 1/2 sum, mse = mean, without loss_half
+BATCH_LOSSES = ("mean", "sum")  # how an iteration combines its examples' losses and gradients
+DEFAULT_BATCH_LOSS = "mean"
+SHOW = ("error", "grad.x", "loss_terms")  # extra quantities a handout shows when the spec asks
 MODES = ("sgd", "gd", "minibatch")
 ARITHMETIC = ("float", "exact", "by-hand")
 # `rule:` how the weights learn. perceptron: a single layer with a threshold output (tracer.problem.perceptron)
@@ -47,6 +54,7 @@ MAX_LAYERS = 12  # layer sizes, input included: at most MAX_LAYERS - 1 weight ma
 MAX_ITERATIONS = 100_000
 MAX_EXAMPLES = 10_000
 MAX_DECIMALS = 12
+MAX_SIG_FIGS_SHOWN = 12  # sig_figs: significant figures shown (and kept by by-hand arithmetic)
 DEFAULT_TITLE = "Backpropagation worked example"
 DEFAULT_MODE = "sgd"
 DEFAULT_DECIMALS = 4

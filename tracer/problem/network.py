@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from ..errors import SpecError
+from . import conventions
 from .fields import (  # the spec's names, choices and limits (importable from here too)
     ACTIVATIONS,
     ARITHMETIC,
@@ -75,7 +76,7 @@ class Problem:
     loss: str
     params: Mapping[str, np.ndarray]  # W1, b1, W2, b2, ... in that order
     data: tuple[Example, ...]
-    learning_rate: float
+    learning_rate: float | None  # None: no update (loss none without a learning rate)
     iterations: int
     mode: str = "sgd"
     batch_size: int | None = None
@@ -92,6 +93,11 @@ class Problem:
     sheet: Any = None  # the raw `sheet:` section; validated by tracer.homework.sheet
     published: tuple = ()  # (path, number as written) a source printed; see tracer.problem.published
     source: dict = field(default_factory=dict, compare=False, repr=False)
+    # the textbooks' conventions (tracer.problem.conventions)
+    loss_half: bool = True  # sse = 1/2 sum (y - yhat)^2; false: sum (y - yhat)^2 (mse: mean, or 1/(2n) with true)
+    batch_loss: str = "mean"  # mean | sum over an iteration's examples
+    sig_figs: int | None = None  # round to significant figures instead of `decimals` places
+    show: tuple[str, ...] = ()  # extra quantities the handout shows (error, grad.x, loss_terms)
 
     @property
     def depth(self) -> int:
@@ -117,6 +123,7 @@ class Problem:
                                      and int(k[4:].split(".")[0] or 0) <= iterations}
         if decimals is not None:
             spec["decimals"] = decimals
+            spec.pop("sig_figs", None)
         from .spec import (
             problem_from_dict,  # the spec's kind parses it again (a perceptron stays one)
         )
@@ -162,6 +169,7 @@ def parse(spec: dict) -> Problem:
     if loss == "bce" and out_act == "softmax":
         raise SpecError("loss", "bce goes with a sigmoid output; use ce with softmax")
 
+    conventions.check_loss(loss, layers)
     params = _params(spec, layers)
 
     data_raw = spec["data"]
@@ -173,9 +181,7 @@ def parse(spec: dict) -> Problem:
         raise SpecError("data", f"at most {MAX_EXAMPLES} examples, got {len(data_raw)}")
     data = tuple(_example(e, i, layers, loss) for i, e in enumerate(data_raw))
 
-    learning_rate = number(spec["learning_rate"], "learning_rate")
-    if learning_rate <= 0:
-        raise SpecError("learning_rate", f"expected a positive number, got {spec['learning_rate']}")
+    learning_rate = conventions.learning_rate(spec, loss)
     iterations = integer(spec["iterations"], "iterations", 1, MAX_ITERATIONS)
 
     mode = choice(spec.get("mode", DEFAULT_MODE), MODES, "mode")
@@ -230,6 +236,7 @@ def parse(spec: dict) -> Problem:
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
         randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec,
+        **conventions.parse(spec, loss),
     )
     if spec.get("published") is not None:  # checked against the problem's own paths and shapes
         from .published import parse_published
@@ -297,6 +304,8 @@ def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:
 
 def _example(raw: Any, i: int, layers: list[int], loss: str) -> Example:
     where = f"data[{i}]"
+    if loss == "none":
+        return Example(*conventions.example_without_target(raw, i, layers))
     if not isinstance(raw, dict):
         raise SpecError(where, f"expected a mapping {{x: [...], y: [...]}}, got {describe(raw)}")
     for key in raw:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from ..errors import SpecError
-from .symbols import symbol_problem
+from .symbols import protect, symbol_problem
 
 KINDS = ("pre", "act", "weight", "bias", "delta")
 LAYOUTS = ("out-in", "in-out")
@@ -197,6 +197,7 @@ def profile_from_spec(value: Any, depth: int) -> Profile:
         if key not in KINDS + SCALARS:
             raise SpecError(f"notation.symbols.{key}", f"unknown symbol; known: {', '.join(KINDS + SCALARS)}")
         _check_symbol(sym, f"notation.symbols.{key}")
+        sym = protect(sym)  # the handout adds scripts of its own (L_data, y_k, W_ij)
         if key in KINDS:
             sym = sym.replace("{", "{{").replace("}", "}}").replace("{{l}}", "{l}")
         changes[key] = sym
@@ -213,7 +214,7 @@ def profile_from_spec(value: Any, depth: int) -> Profile:
             if not (layer == "out" or (isinstance(layer, int) and 0 <= layer <= depth)):
                 raise SpecError(f"notation.layers.{kind}.{layer}", f"expected a layer 1..{depth} or 'out'")
             _check_symbol(sym, f"notation.layers.{kind}.{layer}")
-            merged.setdefault(kind, {})[layer] = sym
+            merged.setdefault(kind, {})[layer] = protect(sym)
     changes["layers"] = merged
     if "layout" in value:
         layout = value["layout"]

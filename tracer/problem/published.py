@@ -36,11 +36,13 @@ def path_shape(problem, path: str) -> tuple[int, ...]:
     n = problem.layers
     if kind == "W":
         return (n[layer], n[layer - 1])
-    if kind in ("b", "a", "h", "gprime", "delta"):
+    if path == "final.yhat":
+        return (len(problem.data), n[-1])
+    if kind in ("b", "a", "h", "gprime", "delta", "dL_dh"):
         return (n[layer],)
-    if kind == "x":
+    if kind in ("x", "grad.x"):
         return (n[0],)
-    if kind in ("y", "yhat", "dL_dyhat", "error"):
+    if kind in ("y", "yhat", "dL_dyhat", "error", "loss_terms"):
         return (n[-1],)
     return ()  # loss
 

@@ -32,32 +32,45 @@ NETWORK_QUANTITIES = (
     Quantity("iter{t}.W{l}", "weights of layer l at the start of iteration t", "", "n_l x n_(l-1)"),
     Quantity("iter{t}.b{l}", "biases of layer l at the start of iteration t", "", "n_l"),
     Quantity("iter{t}.x", "the input of a one-example iteration", "", "n_0"),
-    Quantity("iter{t}.y", "the target of a one-example iteration", "", "n_L"),
+    Quantity("iter{t}.y", "the target of a one-example iteration (absent with loss none)", "", "n_L"),
     Quantity("iter{t}.a{l}", "pre-activation of layer l", "a(l) = W(l) h(l-1) + b(l), h(0) = x", "n_l"),
     Quantity("iter{t}.h{l}", "activation of layer l", "h(l) = g_l(a(l))", "n_l"),
     Quantity("iter{t}.yhat", "the output, the same as h{L}", "yhat = h(L)", "n_L"),
-    Quantity("iter{t}.loss", "the iteration's loss: mean over its examples, plus regularization",
+    Quantity("iter{t}.error", "the error: the perceptron's (rule: perceptron), or a network's when the spec "
+             "shows it (`show: [error]`)", "e = y - yhat (perceptron: yhat = step(a(1)) or sign(a(1)))", "n_L"),
+    Quantity("iter{t}.loss_terms", "the loss's term of each output unit (absent with loss none)",
+             "loss = sum (bce, ce, sse) or mean (mse, mae) of the terms", "n_L"),
+    Quantity("iter{t}.loss", "the iteration's loss: mean (or sum, batch_loss) over its examples, plus "
+             "regularization (absent with loss none)",
              "L = mean of loss(y, yhat) + (l2/2) sum ‖W(l)‖²", "scalar"),
-    Quantity("iter{t}.dL_dyhat", "derivative of the loss by the output", "dL/dyhat", "n_L"),
+    Quantity("iter{t}.dL_dyhat", "derivative of the loss by the output (1 with loss none: dyhat/dyhat)",
+             "dL/dyhat", "n_L"),
     Quantity("iter{t}.gprime{l}", "derivative of the activation, elementwise (absent for a softmax output)",
              "g_l'(a(l))", "n_l"),
+    Quantity("iter{t}.dL_dh{l}", "derivative of the loss by a hidden layer's output, before g' (l < L)",
+             "W(l+1)^T delta(l+1)", "n_l"),
     Quantity("iter{t}.delta{l}", "derivative of the loss by the pre-activation",
              "delta(L) = dL/da(L); delta(l) = g_l'(a(l)) * (W(l+1)^T delta(l+1))", "n_l"),
     Quantity("iter{t}.grad.W{l}", "the iteration's gradient of W(l) (batch mean, plus l2 W(l))",
              "delta(l) h(l-1)^T", "n_l x n_(l-1)"),
     Quantity("iter{t}.grad.b{l}", "the iteration's gradient of b(l) (batch mean)", "delta(l)", "n_l"),
-    Quantity("iter{t}.error", "the perceptron's error on the iteration's example (rule: perceptron)",
-             "y - yhat, yhat = step(a(1)) or sign(a(1))", "n_L"),
-    Quantity("iter{t}.new.W{l}", "weights after the update (unchanged if frozen)",
+    Quantity("iter{t}.grad.x", "derivative of the loss by the input (of yhat, with loss none)",
+             "W(1)^T delta(1)", "n_0"),
+    Quantity("iter{t}.new.W{l}", "weights after the update (unchanged if frozen; absent without a learning rate)",
              "W(l) - learning_rate * grad W(l); perceptron: W(1) + learning_rate * error x^T", "n_l x n_(l-1)"),
     Quantity("iter{t}.new.b{l}", "biases after the update (unchanged if frozen)",
              "b(l) - learning_rate * grad b(l); perceptron: b(1) + learning_rate * error", "n_l"),
     Quantity("final.W{l}", "weights after the last iteration", "", "n_l x n_(l-1)"),
     Quantity("final.b{l}", "biases after the last iteration", "", "n_l"),
+    Quantity("final.yhat", "the output of every example (a row each, in data order) at the final parameters",
+             "", "N x n_L"),
+    Quantity("final.loss", "the loss over every example at the final parameters, combined as batch_loss "
+             "says, plus regularization (absent with loss none)", "", "scalar"),
 )
 # In an iteration of several examples (gd, minibatch), these are recorded per example
 # as iter{t}.ex{n}.NAME; iter{t}.loss and iter{t}.grad.* stay the batch means.
-PER_EXAMPLE = ("x", "y", "a{l}", "h{l}", "yhat", "loss", "dL_dyhat", "gprime{l}", "delta{l}", "grad.W{l}", "grad.b{l}")
+PER_EXAMPLE = ("x", "y", "a{l}", "h{l}", "yhat", "error", "loss_terms", "loss", "dL_dyhat", "gprime{l}", "dL_dh{l}",
+               "delta{l}", "grad.W{l}", "grad.b{l}", "grad.x")
 _EXAMPLE_MEANING = {
     "x": "the input of example n of the batch", "y": "the target of example n of the batch",
     "loss": "the loss of example n alone", "grad.W{l}": "example n's gradient of W(l)",
@@ -69,6 +82,21 @@ EXAMPLE_QUANTITIES = tuple(
     for name in PER_EXAMPLE for q in NETWORK_QUANTITIES if q.pattern == "iter{t}." + name
 )
 QUANTITIES = NETWORK_QUANTITIES + EXAMPLE_QUANTITIES
+
+
+# Recorded for every network, but a by-hand exercise computes them only when it asks: an answer
+# template without `ask:` lists them only if the spec's `show:` names them.
+OPTIONAL = {"loss_terms": "loss_terms", "grad.x": "grad.x", "dL_dh{l}": None, "final.yhat": None, "final.loss": None}
+
+
+def is_optional(path: str, problem) -> bool:
+    """True for a path of OPTIONAL whose quantity the spec does not show."""
+    row = describe_path(path)
+    if row is None:
+        return False
+    name = row.pattern.split(".", 2)[-1] if row.pattern.startswith("iter{t}.ex{n}.") else \
+        row.pattern.split(".", 1)[-1] if row.pattern.startswith("iter{t}.") else row.pattern
+    return name in OPTIONAL and OPTIONAL[name] not in problem.show
 
 
 def batch_sizes(problem) -> list[int]:
@@ -83,28 +111,37 @@ def network_paths(problem) -> list[str]:
     """Every path a network problem records, in computation order (the `paths` hook)."""
     L = problem.depth
     names = problem.param_names()
+    has_loss = problem.loss != "none"
     out: list[str] = []
     for t, size in enumerate(batch_sizes(problem), start=1):
         p = f"iter{t}."
         out += [p + name for name in names]
         for n in range(1, size + 1):
             e = p if size == 1 else f"{p}ex{n}."
-            out += [e + "x", e + "y"]
+            out += [e + "x"] + ([e + "y"] if has_loss else [])
             for l in range(1, L + 1):
                 out += [f"{e}a{l}", f"{e}h{l}"]
-            out += [e + "yhat", e + "loss", e + "dL_dyhat"]
+            out.append(e + "yhat")
+            if has_loss:
+                out += [e + "error"] if "error" in problem.show else []
+                out += [e + "loss_terms", e + "loss"]
+            out.append(e + "dL_dyhat")
             for l in range(L, 0, -1):
                 if problem.activations[l - 1] != "softmax":
                     out.append(f"{e}gprime{l}")
+                if l < L:
+                    out.append(f"{e}dL_dh{l}")
                 out.append(f"{e}delta{l}")
                 if size > 1:
                     out += [f"{e}grad.W{l}", f"{e}grad.b{l}"]
-        if size > 1:
+            out.append(e + "grad.x")
+        if size > 1 and has_loss:
             out.append(p + "loss")
         for l in range(L, 0, -1):
             out += [f"{p}grad.W{l}", f"{p}grad.b{l}"]
-        out += [f"{p}new.{name}" for name in names]
-    return out + [f"final.{name}" for name in names]
+        if problem.learning_rate is not None:
+            out += [f"{p}new.{name}" for name in names]
+    return out + [f"final.{name}" for name in names] + ["final.yhat"] + (["final.loss"] if has_loss else [])
 
 
 def network_cost(problem) -> tuple[int, int]:
@@ -114,13 +151,23 @@ def network_cost(problem) -> tuple[int, int]:
     units = sum(n[1:])
     gprime = sum(n[l] for l in range(1, L + 1) if problem.activations[l - 1] != "softmax")
     g_paths = sum(1 for a in problem.activations if a != "softmax")
+    has_loss = problem.loss != "none"
+    error = has_loss and "error" in problem.show
+    hidden = sum(n[1:-1])  # dL_dh of every hidden layer
+    # per example: x, yhat, dL_dyhat, a and h, g', dL_dh, delta, grad.x; with a loss y, loss_terms
+    # and loss, and the error if shown
+    per_values = 3 + 2 * L + g_paths + (L - 1) + L + 1 + (3 if has_loss else 0) + error
+    per_numbers = (2 * n[0] + 2 * n[-1] + 2 * units + gprime + hidden + units
+                   + (2 * n[-1] + 1 if has_loss else 0) + error * n[-1])
+    updates = problem.learning_rate is not None
     values = numbers = 0
     for size in batch_sizes(problem):
-        per_values = 2 + 2 * L + 3 + g_paths + L + (2 * L if size > 1 else 0)
-        per_numbers = n[0] + 3 * n[-1] + 1 + 2 * units + gprime + units + (params if size > 1 else 0)
-        values += 2 * L * 3 + size * per_values + (1 if size > 1 else 0)
-        numbers += 3 * params + size * per_numbers + (1 if size > 1 else 0)
-    return values + 2 * L, numbers + params
+        batch = 1 if size > 1 and has_loss else 0
+        values += 2 * L * (2 + updates) + size * (per_values + (2 * L if size > 1 else 0)) + batch
+        numbers += (2 + updates) * params + size * (per_numbers + (params if size > 1 else 0)) + batch
+    final_values = 2 * L + 1 + has_loss
+    final_numbers = params + len(problem.data) * n[-1] + has_loss
+    return values + final_values, numbers + final_numbers
 
 
 def describe_path(path: str) -> Quantity | None:

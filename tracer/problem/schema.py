@@ -18,7 +18,9 @@ from typing import Any
 from .fields import (
     ACTIVATIONS,
     ARITHMETIC,
+    BATCH_LOSSES,
     DEFAULT_ARITHMETIC,
+    DEFAULT_BATCH_LOSS,
     DEFAULT_DECIMALS,
     DEFAULT_FOLLOW_THROUGH,
     DEFAULT_MODE,
@@ -38,6 +40,7 @@ from .fields import (
     MAX_ITERATIONS,
     MAX_LAYERS,
     MAX_SIG_FIGS,
+    MAX_SIG_FIGS_SHOWN,
     MAX_UNITS,
     MODES,
     PERCEPTRON_ACTIVATIONS,
@@ -59,6 +62,8 @@ from .fields import (
     SHEET_KEYS,
     SHEET_MAX_SPACE,
     SHEET_SOLUTIONS,
+    SHOW,
+    SQUARED_LOSSES,
 )
 from .notation import (
     ALIAS_PATTERN,
@@ -204,7 +209,8 @@ def _properties() -> dict:
         },
         "loss": _choice(
             "The per-example loss. bce: sigmoid output, labels in [0, 1]; ce: softmax (or sigmoid) output, "
-            "labels a probability vector such as one-hot; mse, sse, mae: any output.", LOSSES),
+            "labels a probability vector such as one-hot; mse, sse, mae: any output; none: no loss, the "
+            "single output's own gradient (d yhat/d yhat = 1), data of x only.", LOSSES),
         "rule": _choice(
             "How the weights learn. backprop: gradient descent on the loss; perceptron: a single layer with a "
             "step (labels 0/1) or sign (labels -1/+1) output, no loss, updated by W <- W + eta (y - yhat) x^T, "
@@ -217,10 +223,12 @@ def _properties() -> dict:
             "type": "array", "minItems": 1, "maxItems": MAX_EXAMPLES,
             "items": _object("One example.", {
                 "x": _vector("The input, one number per input unit.", scalar_ok=True),
-                "y": _vector("The target, one number per output unit.", scalar_ok=True),
-            }, required=list(EXAMPLE_KEYS)),
+                "y": _vector("The target, one number per output unit (required with a loss, not allowed "
+                             "with loss none).", scalar_ok=True),
+            }, required=list(EXAMPLE_KEYS[:1])),
         },
-        "learning_rate": _number("The step size eta, > 0: new = old - eta * grad.", exclusiveMinimum=0),
+        "learning_rate": _number("The step size eta, > 0: new = old - eta * grad. Required, except with "
+                                 "loss none (then no update without it).", exclusiveMinimum=0),
         "iterations": _whole(f"The number of parameter updates, 1 to {MAX_ITERATIONS}.", 1, MAX_ITERATIONS),
         "mode": _choice(
             "sgd: one example per iteration, cycling through data in order; gd: every example per iteration, "
@@ -259,6 +267,23 @@ def _properties() -> dict:
         "randomize": _randomize(),
         "sheet": _sheet(),
         "published": _published(),
+        "loss_half": {
+            "description": (f"The 1/2 of a squared error ({', '.join(SQUARED_LOSSES)} only): sse is 1/2 sum_k "
+                            "(y_k - yhat_k)^2 by default, sum_k e_k^2 (Hagan) with false; mse is (1/n) sum_k "
+                            "(y_k - yhat_k)^2 by default, 1/(2n) sum with true."),
+            "type": "boolean",
+        },
+        "batch_loss": _choice(
+            "An iteration's loss and gradient over its examples: their mean, or their sum (the lectures' "
+            "E = sum over the patterns).", BATCH_LOSSES, default=DEFAULT_BATCH_LOSS),
+        "sig_figs": _whole(
+            f"Round to this many significant figures, 1 to {MAX_SIG_FIGS_SHOWN}, instead of `decimals` "
+            "(not both): the handout, and by-hand arithmetic.", 1, MAX_SIG_FIGS_SHOWN),
+        "show": {
+            "description": ("Extra quantities the handout shows: error (e = y - yhat, with a squared error), "
+                            "grad.x (the gradient by the input), loss_terms (the loss's term per output)."),
+            "type": "array", "items": _choice("An extra quantity.", SHOW), "uniqueItems": True, "default": [],
+        },
     }
 
 

@@ -25,6 +25,79 @@ COMMANDS = frozenset(GREEK + ACCENTS + FONTS + SYMBOLS)
 _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([A-Za-z0-9^_{}()'\[\] ,.+\-*/|=])|(.)", re.S)
 
 
+class _Base:
+    """The scripts one base has taken so far (at one brace depth)."""
+
+    def __init__(self):
+        self.sup = self.prime = self.sub = False
+        self.waiting = False  # a ^ or _ waits for its argument
+        self.is_argument = False  # this brace group is a script's argument
+
+
+def _double_script(sym: str) -> str | None:
+    """A second superscript (or subscript) on one base, which TeX refuses: a^{b}' or x_{1}_{2}.
+    (Primes may repeat, x'', and a ^ may follow them, x'^{2}, as in TeX.)"""
+    stack = [_Base()]
+    for m in _TOKEN.finditer(sym):
+        command, plain, _ = m.groups()
+        top = stack[-1]
+        if plain == "{":
+            stack.append(_Base())
+            stack[-1].is_argument = top.waiting
+            continue
+        if plain == "}":
+            if top.waiting:
+                return "a script with nothing after it"
+            was_argument = stack.pop().is_argument
+            base = stack[-1]
+            if was_argument:
+                base.waiting = False
+            else:
+                base.sup = base.prime = base.sub = False  # the group was a new base
+            continue
+        if plain in ("^", "_") or plain == "'":
+            if top.waiting:
+                return "a script as the argument of a script"
+            if plain == "_":
+                if top.sub:
+                    return "two subscripts in a row"
+                top.sub, top.waiting = True, True
+            elif plain == "^":
+                if top.sup:
+                    return "two superscripts in a row"
+                top.sup, top.waiting = True, True
+            else:
+                if top.sup:
+                    return "a prime after a superscript"
+                top.prime = True
+            continue
+        if plain is not None and not plain.strip():
+            continue
+        if top.waiting:
+            top.waiting = False  # a one-token argument: a^b
+        else:
+            top.sup = top.prime = top.sub = False  # a new base
+    if stack[-1].waiting:
+        return "a script with nothing after it"
+    return None
+
+
+def _top_level_script(sym: str) -> bool:
+    depth = 0
+    for m in _TOKEN.finditer(sym):
+        plain = m.group(2)
+        depth += plain == "{"
+        depth -= plain == "}"
+        if depth == 0 and plain in ("^", "_", "'"):
+            return True
+    return False
+
+
+def protect(sym: str) -> str:
+    """A symbol the handout may give a script of its own (L_data, y_k): braced if it has one."""
+    return "{" + sym + "}" if _top_level_script(sym) else sym
+
+
 def symbol_problem(sym: str) -> str | None:
     """Why `sym` is not an acceptable symbol, or None."""
     if not sym.strip():
@@ -47,4 +120,4 @@ def symbol_problem(sym: str) -> str | None:
                 return "a '}' with no '{'"
     if depth:
         return "unbalanced braces"
-    return None
+    return _double_script(sym)
