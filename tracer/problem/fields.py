@@ -12,7 +12,7 @@ numpy nor sympy.
 # -- the top-level fields ----------------------------------------------------------------
 
 KNOWN_KEYS = (
-    "title", "description", "layers", "activation", "loss", "params", "init", "data",
+    "title", "description", "layers", "activation", "loss", "params", "init", "graph", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
     "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
 )
@@ -22,11 +22,21 @@ REQUIRED_KEYS = ("layers", "loss", "data", "learning_rate", "iterations", "activ
 GROUPS = (
     ("problem", ("title", "description")),
     ("network", ("layers", "activation", "loss", "params", "init")),
+    ("graph", ("graph",)),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
                            "l2", "frozen")),
     ("display", ("decimals", "arithmetic", "notation", "published")),
     ("homework", ("ask", "grading", "randomize", "sheet")),
 )
+
+# -- graph: a computational graph instead of layers (read by tracer.problem.graph) -------
+
+GRAPH_SECTION_KEYS = ("inputs", "nodes", "output")
+# The top-level fields a graph problem has (the network's training fields do not apply).
+GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "randomize", "sheet")
+MAX_GRAPH_NODES = 2000
+MAX_GRAPH_INPUTS = 2000
+MAX_NAME_LENGTH = 24
 
 # -- choices -----------------------------------------------------------------------------
 
