@@ -121,6 +121,9 @@ def steps_of(view: View):
         if it.aggregate:
             yield from it.aggregate.steps
         yield from it.update.steps
+    for sec in view.passes:
+        for part in sec.parts:
+            yield from part.steps
 
 
 def lay_out(view: View) -> View:
@@ -168,7 +171,7 @@ def summary_tables(view: View, medium: str) -> list[Table]:
     tables = []
     for n, group in enumerate(groups, 1):
         shown = sorted({layers[i] for i in group if layers[i]})
-        what = _caption(shown, first=n == 1, several=len(groups) > 1)
+        what = view.summary_caption or _caption(shown, first=n == 1, several=len(groups) > 1)
         tables.append(Table(n, what, [heads[i][0] for i in group],
                             [view.summary_head[i] for i in group], [[r[i] for i in group] for r in view.summary_rows],
                             sideways=sum(widths[i] for i in group) > limit and medium in SIDEWAYS))
