@@ -52,6 +52,8 @@ def _steps(view):
     for it in view.iterations:
         for sec in [*it.examples, *(s for s in (it.aggregate, it.update) if s)]:
             yield from sec.steps
+    for sec in view.passes:  # a graph's forward pass, local derivatives and backward pass
+        yield from sec.steps
 
 
 def _problems(problem, mode: str) -> tuple[list[str], int]:

@@ -1,6 +1,7 @@
 """The engine stage: run a Problem and record every number it computes in a Trace.
 
     network.py     the layered-network engine (forward, backward, update)
+    graph.py       the computational-graph engine (forward, local derivatives, backward)
     functions.py   the primitives: activations and losses, each beside its local derivative
     arithmetic.py  float, exact (mpmath) and by-hand (rounded) arithmetic
     trace.py       the Trace every kind of problem records into

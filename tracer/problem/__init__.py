@@ -3,6 +3,8 @@
     spec.py        load a spec file or mapping; dispatch to its kind's parser
     kinds.py       the kinds of problem and the hooks each implements (the seam)
     network.py     layered-network problems: the Problem dataclass and its parser
+    graph.py       computational-graph problems: the GraphProblem dataclass and its parser
+    expr.py        the expression grammar of graph nodes and spec numbers (an ast whitelist, no eval)
     validate.py    small field validators shared by every kind (and randomize:)
     fields.py      the spec's field names, choices and limits (no numpy: the schema reads them)
     schema.py      the JSON Schema of a spec (`bptrace schema`), for editors
