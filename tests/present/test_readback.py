@@ -185,3 +185,24 @@ def test_random_specs_read_back(spec, mode, profile):
     problem = load_problem(spec).with_overrides(notation=profile)
     problems, _ = _problems(problem, mode)
     assert not problems, "\n".join(problems[:10])
+
+
+# -- hypothesis graphs --------------------------------------------------------------------
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+from graph_specs import graph_specs  # noqa: E402
+
+from tracer.errors import SpecError  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=graph_specs(), mode=st.sampled_from(MODES))
+def test_random_graphs_read_back(spec, mode):
+    """Every forward line, local derivative (sympy's formula, substituted) and backward sum of a
+    random graph evaluates to its printed value."""
+    try:
+        problem = load_problem(spec)
+        problems, _ = _problems(problem, mode)
+    except SpecError:
+        return  # undefined at these values: refused, nothing printed
+    assert not problems, "\n".join(problems[:10])

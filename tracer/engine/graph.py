@@ -10,6 +10,9 @@ Recorded paths (docs/quantities.md): `{name}` for every input and node, then
 
 A graph has one evaluation: no iterations (trace.iterations is empty).
 
+At a kink the rules say: relu'(0) = 0 and abs'(0) = 0 (as the network's relu), and
+max/min of two equal arguments is refused (no derivative there; naming the node).
+
 The local derivatives come from the rules below, one beside each primitive
 (micrograd's way: reverse mode over the node's own expression tree), in the
 run's arithmetic. The presenter prints the same derivative as sympy derives it
@@ -81,10 +84,11 @@ def partials(tree: E.Expr, env, numbers: E.Numbers) -> dict:
             name = node[1]
             if name in ("max", "min"):
                 a, b = vals
+                if a == b:  # a kink: every split of the gradient is a subgradient, none is the derivative
+                    raise E.EvalError(f"{name}(a, b) has no derivative where its two arguments are equal")
                 first = a > b if name == "max" else a < b
-                second = b > a if name == "max" else b < a  # a tie: neither (the printed 1[a - b > 0])
                 back(args[0], g * (one if first else one - one))
-                back(args[1], g * (one if second else one - one))
+                back(args[1], g * (one - one if first else one))
                 return
             x = vals[0]
             if name == "exp":

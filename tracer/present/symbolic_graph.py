@@ -90,6 +90,12 @@ class GraphPrinter(HandoutPrinter):
         tex = rf"\exp\left({self._print(expr.args[0])}\right)"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _print_Pow(self, expr):
+        # tanh(x)^2, not sympy's \tanh^{2}(x): the square of a value reads plainly once substituted
+        if expr.base.is_Function and expr.exp.is_Integer and expr.exp > 1:
+            return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
     def _print_Heaviside(self, expr, exp=None):
         tex = rf"\mathbf{{1}}[{self._print(expr.args[0])} > 0]"
         return rf"\left({tex}\right)^{{{exp}}}" if exp else tex

@@ -27,7 +27,7 @@ FUNCTIONS = {"exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1, "tanh": 1, "sigm
              "max": 2, "min": 2, "abs": 1}  # name -> number of arguments
 CONSTANTS = ("pi", "e")
 MAX_CHARS = 400
-MAX_DEPTH = 40
+MAX_DEPTH = 100
 MAX_NODES = 200
 MAX_LITERAL_DIGITS = 30
 MAX_EXPONENT = 1024.0
@@ -56,6 +56,8 @@ def parse(text: Any, where: str) -> Expr:
         raise SpecError(where, f"expression of {len(text)} characters; at most {MAX_CHARS}")
     if not text.strip():
         raise SpecError(where, "empty expression")
+    if not text.isascii() or any(ch < " " for ch in text):  # Python would fold ｘ into x (NFKC)
+        raise SpecError(where, "an expression is plain ASCII text: letters, digits, + - * / ^ ( ) , . and spaces")
     source = text.replace("^", "**")
     try:
         tree = ast.parse(source.strip(), mode="eval")
@@ -138,7 +140,7 @@ def to_text(tree: Expr) -> str:
     if tag in ("num", "const", "name"):
         return tree[1]
     if tag == "neg":
-        return f"-({to_text(tree[1])})"
+        return f"(-({to_text(tree[1])}))"
     if tag == "call":
         return f"{tree[1]}({', '.join(to_text(a) for a in tree[2])})"
     return f"({to_text(tree[1])} {tag} {to_text(tree[2])})"
