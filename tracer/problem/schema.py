@@ -25,6 +25,8 @@ from .fields import (
     DEFAULT_POINTS,
     DEFAULT_TITLE,
     EXAMPLE_KEYS,
+    GRAPH_SECTION_KEYS,
+    GRAPH_SPEC_KEYS,
     GRADING_KEYS,
     INIT_DEFAULTS,
     INIT_KEYS,
@@ -34,8 +36,11 @@ from .fields import (
     MAX_DECIMALS,
     MAX_EXAMPLES,
     MAX_INIT_DECIMALS,
+    MAX_GRAPH_INPUTS,
+    MAX_GRAPH_NODES,
     MAX_ITERATIONS,
     MAX_LAYERS,
+    MAX_NAME_LENGTH,
     MAX_SIG_FIGS,
     MAX_UNITS,
     MODES,
@@ -57,6 +62,8 @@ from .fields import (
     SHEET_MAX_SPACE,
     SHEET_SOLUTIONS,
 )
+from .expr import FUNCTIONS
+from .expr import MAX_CHARS as MAX_EXPR_CHARS
 from .notation import (
     ALIAS_PATTERN,
     BACKWARDS,
@@ -69,7 +76,7 @@ from .notation import (
     SYMBOL_PATTERN,
     UPDATE_ORDERS,
 )
-from .quantities import QUANTITIES
+from .quantities import GRAPH_QUANTITIES, QUANTITIES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:backprop-tracer:spec"
@@ -95,12 +102,15 @@ def spec_schema() -> dict:
         ),
         "type": "object",
         "properties": properties,
-        "required": list(REQUIRED_KEYS),
         "additionalProperties": False,
         "allOf": [
             {
-                "description": "Exactly one of `params` (the values) or `init` (a seeded draw).",
-                "oneOf": [{"required": ["params"]}, {"required": ["init"]}],
+                "description": ("A graph (`graph:`) has only the graph's fields; a network needs its required "
+                                "fields and exactly one of `params` (the values) or `init` (a seeded draw)."),
+                "if": {"required": ["graph"]},
+                "then": {"propertyNames": {"enum": list(GRAPH_SPEC_KEYS)}},
+                "else": {"required": list(REQUIRED_KEYS),
+                         "oneOf": [{"required": ["params"]}, {"required": ["init"]}]},
             },
             {
                 "description": "`batch_size` is required with mode minibatch and not allowed otherwise.",
@@ -114,8 +124,14 @@ def spec_schema() -> dict:
 
 # -- building blocks -----------------------------------------------------------------------
 
+# A number may be written as an expression over constants ("1/3", "1 + sin(pi/4)"; tracer.problem.expr):
+# text, which parse reads and checks. JSON Schema's numeric limits apply to numbers only.
+_EXPR_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_EXPR_CHARS}
+NUMBER = {"anyOf": [{"type": "number"}, _EXPR_TEXT]}
+
+
 def _number(description: str, **limits: Any) -> dict:
-    return {"description": description, "type": "number", **limits}
+    return {"description": description, "type": ["number", "string"], "maxLength": MAX_EXPR_CHARS, **limits}
 
 
 def _whole(description: str, minimum: int | None = None, maximum: int | None = None, **extra: Any) -> dict:
@@ -136,14 +152,14 @@ def _choice(description: str, options: tuple[str, ...], **extra: Any) -> dict:
 
 
 def _vector(description: str, *, scalar_ok: bool) -> dict:
-    items = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": {"type": "number"}}
+    items = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": NUMBER}
     if not scalar_ok:
         return {"description": description, **items}
-    return {"description": description, "anyOf": [{"type": "number"}, items]}
+    return {"description": description, "anyOf": [{"type": "number"}, _EXPR_TEXT, items]}
 
 
 def _matrix(description: str) -> dict:
-    row = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": {"type": "number"}}
+    row = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": NUMBER}
     return {"description": description, "type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": row}
 
 
@@ -183,6 +199,7 @@ def _properties() -> dict:
             "labels a probability vector such as one-hot; mse, sse, mae: any output.", LOSSES),
         "params": _params(),
         "init": _init(),
+        "graph": _graph(),
         "data": {
             "description": (f"The training examples, 1 to {MAX_EXAMPLES}: each {{x: [...], y: [...]}}, x of "
                             "length n_0 and y of length n_L (a one-element x or y may be a plain number)."),
@@ -244,6 +261,25 @@ def _params() -> dict:
     return _object(
         "The starting parameters W1, b1, W2, b2, ... (every one of the network's, no other); W{l} has shape "
         "n_l x n_(l-1), b{l} length n_l. Give this or init.", props)
+
+
+def _graph() -> dict:
+    name = {"type": "string", "pattern": f"^[A-Za-z][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}$"}
+    return _object(
+        "A computational graph instead of layers: inputs with their values, nodes in order (each an "
+        "expression of inputs and earlier nodes), the output node. Its problem has one evaluation, no "
+        "training: only title, description, graph, decimals, arithmetic, ask, grading, randomize, sheet.",
+        {
+            "inputs": {"description": f"Each input's value (a number or a constant expression), 1 to {MAX_GRAPH_INPUTS}.",
+                       "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
+                       "minProperties": 1, "maxProperties": MAX_GRAPH_INPUTS},
+            "nodes": {"description": ("Each node's expression, in order: numbers, names of inputs and earlier nodes, "
+                                      "+ - * / ^ (or **), parentheses, pi, e and the functions "
+                                      + ", ".join(FUNCTIONS) + "."),
+                      "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
+                      "minProperties": 1, "maxProperties": MAX_GRAPH_NODES},
+            "output": {"description": "The node whose derivatives the backward pass computes.", **name},
+        }, required=list(GRAPH_SECTION_KEYS))
 
 
 def _init() -> dict:
@@ -453,9 +489,10 @@ def _sheet() -> dict:
     }
 
 
-# A quantity path of docs/quantities.md (the rows of QUANTITIES), optionally with a 1-based element index.
+# A network's quantity path of docs/quantities.md, optionally with a 1-based element index (the
+# `published:` keys; a graph has no published: numbers).
 _INDEX = r"\s*0*[1-9][0-9]*\s*"
-PATH_PATTERN = ("^(?:" + "|".join(q.regex().pattern for q in QUANTITIES) + ")"
+PATH_PATTERN = ("^(?:" + "|".join(q.regex().pattern for q in QUANTITIES if q not in GRAPH_QUANTITIES) + ")"
                 + rf"(?:\[{_INDEX}(?:,{_INDEX})?\])?$")
 # A number written as text, so that it keeps its zeros ("0.0900"): the decimal forms published.py reads.
 NUMERIC_TEXT_PATTERN = r"^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$"
