@@ -33,7 +33,8 @@ GROUPS = (
 
 GRAPH_SECTION_KEYS = ("inputs", "nodes", "output")
 # The top-level fields a graph problem has (the network's training fields do not apply).
-GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "randomize", "sheet")
+# No `randomize:` yet: drawing variants of a graph's inputs is not built (tracer.homework.randomize).
+GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "sheet")
 MAX_GRAPH_NODES = 2000
 MAX_GRAPH_INPUTS = 2000
 MAX_NAME_LENGTH = 24

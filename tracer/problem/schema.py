@@ -268,7 +268,7 @@ def _graph() -> dict:
     return _object(
         "A computational graph instead of layers: inputs with their values, nodes in order (each an "
         "expression of inputs and earlier nodes), the output node. Its problem has one evaluation, no "
-        "training: only title, description, graph, decimals, arithmetic, ask, grading, randomize, sheet.",
+        "training: only title, description, graph, decimals, arithmetic, ask, grading, sheet (no randomize: yet).",
         {
             "inputs": {"description": f"Each input's value (a number or a constant expression), 1 to {MAX_GRAPH_INPUTS}.",
                        "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
