@@ -11,6 +11,7 @@ from tracer.api import trace
 from tracer.engine import run
 from tracer.grade.recompute import COPY, FORMULA, GIVEN, build_rules, rounding_bounds
 from tracer.problem.examples import examples_dir
+from tracer.problem.kinds import kind_of
 from tracer.problem.spec import load_problem
 
 EXAMPLES = sorted(p for p in examples_dir().iterdir() if p.suffix in (".yaml", ".yml", ".json"))
@@ -19,7 +20,7 @@ EXAMPLES = sorted(p for p in examples_dir().iterdir() if p.suffix in (".yaml", "
 @pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def traced(request):
     t = trace(request.param)
-    return t, build_rules(t)
+    return t, kind_of(t).hook("rules")(t)  # the network's build_rules, a graph's graph_rules
 
 
 def test_a_rule_for_every_path_in_computation_order(traced):
