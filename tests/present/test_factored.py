@@ -16,7 +16,7 @@ from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
 
-EXAMPLES = [name for name, _ in list_examples()]
+EXAMPLES = [name for name, _ in list_examples() if not name.startswith("graph-")]  # networks (notation profiles)
 PROFILES = ["default", "lecture", "hidden-output", "layered", "node"]
 
 

@@ -26,6 +26,10 @@ class sigmoid(sp.Function):  # noqa: N801 (sympy names functions in lower case)
         return s * (1 - s)
 
 
+class Paren(sp.Function):  # noqa: N801
+    """Parentheses the spec wrote and sympy would drop: -(-x). Only in the as-written reading."""
+
+
 def symbol(name: str) -> sp.Symbol:
     return sp.Symbol(name, real=True)
 
@@ -46,8 +50,13 @@ def to_sympy(tree: E.Expr, evaluate: bool = False) -> sp.Expr:
         return sp.pi if tree[1] == "pi" else sp.E
     if tag == "name":
         return symbol(tree[1])
+    if tag == "neg" and tree[1][0] == "num":
+        return -_literal(tree[1][1], evaluate)  # a negative number, as written
     if tag == "neg":
-        return sp.Mul(-1, to_sympy(tree[1], evaluate), **ev)
+        inner = to_sympy(tree[1], evaluate)
+        if not evaluate and tree[1][0] in ("neg", "num") and inner.could_extract_minus_sign():
+            inner = Paren(inner)  # -(-x) as written, not sympy's flat (-1)(-1)x
+        return sp.Mul(-1, inner, **ev)
     if tag == "call":
         args = [to_sympy(a, evaluate) for a in tree[2]]
         fn = tree[1]
@@ -95,6 +104,20 @@ class GraphPrinter(HandoutPrinter):
         if expr.base.is_Function and expr.exp.is_Integer and expr.exp > 1:
             return rf"\left({self._print(expr.base)}\right)^{{{self._print(expr.exp)}}}"
         return super()._print_Pow(expr)
+
+    def _print_Paren(self, expr, exp=None):
+        return rf"\left({self._print(expr.args[0])}\right)"
+
+    def _print_Add(self, expr, order=None):
+        # As the handout printer, but a term that still prints with a leading minus after
+        # " - " (x - (-x) as written, or minus a negative value) is parenthesized: x - \left(-x\right)
+        terms = sorted(expr.args, key=lambda t: t.could_extract_minus_sign())
+        tex = self._print(terms[0])
+        for term in terms[1:]:
+            sign, body = (" - ", -term) if term.could_extract_minus_sign() else (" + ", term)
+            text = self._print_term(body)
+            tex += sign + (rf"\left({text}\right)" if text.startswith("-") else text)
+        return tex
 
     def _print_Heaviside(self, expr, exp=None):
         tex = rf"\mathbf{{1}}[{self._print(expr.args[0])} > 0]"
