@@ -20,7 +20,7 @@ EXAMPLES = sorted(p for p in examples_dir().iterdir() if p.suffix in (".yaml", "
 @pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def traced(request):
     t = trace(request.param)
-    return t, kind_of(t).hook("rules")(t)  # the kind's rules (the perceptron has its own)
+    return t, kind_of(t).hook("rules")(t)  # the kind's rules: network, perceptron or graph
 
 
 def test_a_rule_for_every_path_in_computation_order(traced):

@@ -21,11 +21,12 @@ from tracer.problem.spec import load_problem
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(examples_dir().glob("*.yaml"))
+NETWORKS = [p for p in EXAMPLES if not p.stem.startswith("graph-")]  # a graph's cost: test_graph_cost below
 MAXIMA = {"layers": [64] * 12, "activation": "sigmoid", "loss": "mse", "init": {"seed": 1},
           "data": [{"x": [0.1] * 64, "y": [0.5] * 64}], "learning_rate": 0.1, "iterations": 100_000}
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.mark.parametrize("path", NETWORKS, ids=[p.stem for p in NETWORKS])
 @pytest.mark.parametrize("mode", ["spec", "gd", "minibatch"])
 def test_cost_hook_counts_exactly_what_the_engine_records(path, mode):
     spec = dict(load_problem(path).source, iterations=5)
@@ -39,6 +40,14 @@ def test_cost_hook_counts_exactly_what_the_engine_records(path, mode):
     problem = load_problem(spec)
     trace = run(problem)
     assert kind_of(problem).hook("cost")(problem) == (len(trace.values), sum(int(np.size(v)) for v in trace.values.values()))
+
+
+@pytest.mark.parametrize("name", ["graph-seed004", "graph-sigmoid-neuron"])
+def test_graph_cost_counts_exactly_what_the_engine_records(name):
+    problem = load_problem(examples_dir() / f"{name}.yaml")
+    trace = run(problem)
+    cost = kind_of(problem).hook("cost")(problem)
+    assert cost == (len(trace.values), sum(int(np.size(v)) for v in trace.values.values()))
 
 
 def test_estimates_are_not_below_what_a_render_takes():

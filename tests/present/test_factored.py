@@ -17,7 +17,7 @@ from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
 
-# the factored backward pass is the network's: a perceptron has no backward pass
+# the factored backward pass is the network's: a perceptron has none, a graph its own
 EXAMPLES = [name for name, _ in list_examples() if load_problem(example_path(name)).kind == "network"]
 PROFILES = ["default", "lecture", "hidden-output", "layered", "node"]
 

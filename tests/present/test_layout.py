@@ -16,7 +16,7 @@ from tracer.present.width import width
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.notation import BUILTIN
 
-EXAMPLES = [name for name, _ in list_examples()]
+EXAMPLES = [name for name, _ in list_examples() if not name.startswith("graph-")]  # networks (notation profiles)
 
 
 def _views():

@@ -14,9 +14,9 @@ from tracer.problem.spec import load_problem
 
 NAN, INF = float("nan"), float("inf")
 KNOWN = (
-    "title, description, layers, activation, loss, loss_half, rule, params, init, data, learning_rate, "
+    "title, description, layers, activation, loss, rule, params, init, graph, data, learning_rate, "
     "iterations, mode, batch_size, shuffle_seed, decimals, l2, frozen, ask, grading, arithmetic, notation, randomize, sheet, published, "
-    "batch_loss, sig_figs, show"
+    "loss_half, batch_loss, sig_figs, show"
 )
 SIGMOID_ETC = "sigmoid, tanh, relu, linear, softmax"
 
@@ -182,11 +182,15 @@ BAD = [
      "params.W1[0][0]: expected a finite number, got an integer too large to use"),
     # booleans, strings and nothing where numbers go
     ("boolean weight", put("params.W1.0.0", True), "params.W1[0][0]: expected a number, got true (a boolean)"),
-    ("string weight", put("params.W1.0.1", "0.4"), "params.W1[0][1]: expected a number, got the text '0.4'"),
+    # text is read as an expression over constants ("1/3"): a word is an unknown name
+    ("string weight", put("params.W1.0.1", "0.4x"), "params.W1[0][1]: not an expression: '0.4x'"),
     ("null weight", put("params.W1.1.0", None), "params.W1[1][0]: expected a number, got nothing"),
     ("boolean label", put("data.0.y", False), "data[0].y: expected a number, got false (a boolean)"),
     ("boolean learning rate", put("learning_rate", True), "learning_rate: expected a number, got true (a boolean)"),
-    ("string learning rate", put("learning_rate", "0.5"), "learning_rate: expected a number, got the text '0.5'"),
+    ("string learning rate", put("learning_rate", "fast"),
+     "learning_rate: unknown name 'fast': a number may use only pi, e and the functions exp, log, sqrt, sin, cos, "
+     "tanh, sigmoid, relu, max, min, abs"),
+    ("expression learning rate of 0", put("learning_rate", "1 - 1"), "learning_rate: expected a positive number, got 1 - 1"),
     ("boolean iterations", put("iterations", True), "iterations: expected a whole number, got true (a boolean)"),
     ("string iterations", put("iterations", "3"), "iterations: expected a whole number, got the text '3'"),
     ("fractional iterations", put("iterations", 2.5), "iterations: expected a whole number, got 2.5"),
@@ -235,7 +239,8 @@ BAD = [
      "init.low: expected a number from -1000 to 1000, got -1e+20"),
     ("init seed negative", with_init(seed=-1), "init.seed: expected a whole number >= 0, got -1"),
     ("init decimals 7", with_init(seed=1, decimals=7), "init.decimals: expected a whole number <= 6, got 7"),
-    ("init low text", with_init(seed=1, low="a"), "init.low: expected a number, got the text 'a'"),
+    ("init low text", with_init(seed=1, low="a"), "init.low: unknown name 'a': a number may use only pi, e and the "
+     "functions exp, log, sqrt, sin, cos, tanh, sigmoid, relu, max, min, abs"),
     # other fields
     ("title a number", put("title", 5), "title: expected text, got 5"),
     ("description a list", put("description", [1]), "description: expected text, got a list of 1"),

@@ -10,6 +10,7 @@ printer so that it cannot share its mistakes. It accepts what a careful reader a
     primary := number | (expr) | \\left( expr \\right) | \\left[ expr \\right] | \\left| expr \\right|
              | bmatrix | \\frac{expr}{expr} | \\sigma(..) | \\tanh(..) | \\log{..} | \\exp(..)
              | \\max(0, expr) | \\mathbf{1}[expr > 0] | \\operatorname{softmax}(..) | \\operatorname{step}(..) | \\operatorname{sgn}(..)
+             | \\max(a, b) | \\min(a, b) | \\sin | \\cos | \\sqrt{..} | \\pi     (a graph's)
 
 Juxtaposition is a product only where it cannot be misread: two matrices (W h) and a
 fraction before a parenthesized group (\\frac{1}{4}(...)). Two numbers side by side
@@ -346,16 +347,34 @@ class Parser:
                 return Q(np.log(x.v), x.u / np.abs(x.v), "call")
             e = np.exp(x.v)
             return Q(e, e * x.u, "call")
-        if tok == r"\max":
+        if tok in (r"\max", r"\min"):  # max(0, x) of relu, and a graph's max(a, b), min(a, b)
             self.next()
             self._open("(") or self._fail("(")
-            zero = self.expr()
-            if zero.v.size != 1 or zero.v.reshape(()) != 0:
-                raise ParseError("max(0, .) expected")
+            a = self.expr()
             self.expect(",")
-            x = self.expr()
+            b = self.expr()
             self._close(")")
-            return Q(np.maximum(0, x.v), x.u, "call")
+            pick = np.maximum if tok == r"\max" else np.minimum
+            first = (a.v >= b.v) if tok == r"\max" else (a.v <= b.v)
+            return Q(pick(a.v, b.v), np.where(first, a.u, b.u), "call")
+        if tok in (r"\sin", r"\cos"):
+            self.next()
+            x = self._argument()
+            if tok == r"\sin":
+                return Q(np.sin(x.v), np.abs(np.cos(x.v)) * x.u, "call")
+            return Q(np.cos(x.v), np.abs(np.sin(x.v)) * x.u, "call")
+        if tok == r"\sqrt":
+            self.next()
+            self.expect("{")
+            x = self.expr()
+            self.expect("}")
+            if np.any(x.v < 0):
+                raise ParseError(f"sqrt of {x.v} in {self.text!r}")
+            r = np.sqrt(x.v)
+            return Q(r, np.where(r > 0, x.u / (2 * np.where(r > 0, r, 1)), np.sqrt(x.u)), "call")
+        if tok == r"\pi":
+            self.next()
+            return Q(np.array(np.pi), np.array(0.0), "number")
         if tok == r"\mathbf":
             self.next()
             for t in ("{",):

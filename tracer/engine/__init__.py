@@ -2,6 +2,7 @@
 
     network.py     the layered-network engine (forward, backward, update)
     perceptron.py  the perceptron rule: threshold output, error, update
+    graph.py       the computational-graph engine (forward, local derivatives, backward)
     functions.py   the primitives: activations and losses, each beside its local derivative
     arithmetic.py  float, exact (mpmath) and by-hand (rounded) arithmetic
     trace.py       the Trace every kind of problem records into

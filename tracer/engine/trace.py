@@ -34,8 +34,8 @@ class Iteration:
 class Trace:
     """Every number of a run, by path, in computation order."""
 
-    problem: Problem
-    iterations: list[Iteration]
+    problem: Problem  # or the Problem of another kind (tracer.problem.kinds), e.g. a GraphProblem
+    iterations: list[Iteration]  # empty for a kind without iterations (a graph)
     values: dict[str, np.ndarray] = field(default_factory=dict)
     # Not in docs/quantities.md but shown in handouts: data-only loss and gradient when l2 > 0;
     # dL/dh(l) of each hidden layer (`{e}dL_dh{l}`), for the factored chain rule.
@@ -86,4 +86,5 @@ class Trace:
 
     def __repr__(self) -> str:
         p = self.problem
-        return f"<Trace {p.title!r}: layers {list(p.layers)}, {len(self.iterations)} iterations, {len(self.values)} values>"
+        shape = f"layers {list(p.layers)}" if hasattr(p, "layers") else f"a {p.kind}"
+        return f"<Trace {p.title!r}: {shape}, {len(self.iterations)} iterations, {len(self.values)} values>"

@@ -5,6 +5,7 @@
     grading.py          tolerances, the spec's ask: and grading:, answer keys in a notation
     recompute.py        the network's local formula of every quantity (follow-through, rounding)
     recompute_perceptron.py the perceptron's local formulas
+    recompute_graph.py  the graph's local formula of every quantity
     check.py            a verdict per answered element, the first error, the score
     report.py           a check Report as text, Markdown or JSON
     gradebook.py        many answer files to one CSV gradebook

@@ -57,6 +57,8 @@ def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) ->
     from ..problem.notation import canonical_key
 
     profile = problem.notation
+    if profile is None:  # a kind without a notation profile (a graph) names its values one way only
+        return KeyMap()
     depth = len(problem.layers) - 1
     names = profile.bind(depth).aliases()  # alias name -> canonical name
     if values is None:

@@ -19,6 +19,8 @@ _DEFAULT_ASK = re.compile(r"iter1\.(?:ex\d+\.)?(?:a\d+|h\d+|yhat|loss|delta\d+)|
 
 def default_ask(problem: Problem, values: dict) -> list[str]:
     """Iteration 1's a, h (but h(L), which is yhat), yhat, loss, delta and gradient, in computation order."""
+    if problem.kind == "graph":  # the backward pass's gradients of the inputs
+        return [f"grad.{name}" for name, _ in problem.inputs]
     last = f"h{problem.depth}"
     return [p for p in values if _DEFAULT_ASK.fullmatch(p) and p.rsplit(".", 1)[-1] != last]
 
@@ -45,6 +47,12 @@ def step_symbols(view) -> dict:
             for step in sec.steps:
                 if step.path and step.path not in found:
                     found[step.path] = step.lhs
+    for sec in view.passes:  # a graph's forward pass, local derivatives, backward pass
+        for step in sec.steps:
+            if step.path and step.path not in found:
+                found[step.path] = step.lhs
+    if view.notation is None:  # no profile: no yhat alias of h(L)
+        return found
     last = f".h{view.notation.depth}"
     for path in [p for p in found if p.endswith(last)]:
         found[path[: -len(last)] + ".yhat"] = view.notation.yhat

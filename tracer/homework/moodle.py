@@ -104,10 +104,11 @@ def statement_html(view) -> str:
     parts.append("<ul>" + "".join(f"<li><b>{_html(label)}</b>: {_html(text)}</li>" for label, text in view.setup)
                  + (f"<li><b>Symbols</b>: \\({_html(view.symbols)}\\)</li>" if view.symbols else "") + "</ul>")
     params = ", ".join(m(step.tex) for row in view.initial for step in row)
-    parts.append(f"<p>Initial parameters: {params}</p>")
-    head = "".join(f"<th>{m(h)}</th>" for h in view.data_head)
-    rows = "".join("<tr>" + "".join(f"<td>{m(c)}</td>" for c in row) + "</tr>" for row in view.data_rows)
-    parts.append(f"<p>Training data:</p><table border=\"1\"><tr>{head}</tr>{rows}</table>")
+    parts.append(f"<p>{_html(view.initial_title)}: {params}</p>")
+    if view.data_head:  # a graph has no training data
+        head = "".join(f"<th>{m(h)}</th>" for h in view.data_head)
+        rows = "".join("<tr>" + "".join(f"<td>{m(c)}</td>" for c in row) + "</tr>" for row in view.data_rows)
+        parts.append(f"<p>Training data:</p><table border=\"1\"><tr>{head}</tr>{rows}</table>")
     return "".join(parts)
 
 

@@ -6,6 +6,8 @@
     view_factored.py the backward pass factor by factor (`backward: factored`)
     view_perceptron.py the perceptron View: forward pass, error, update
     view_context.py  what those builders share: operands, chains, labels
+    view_graph.py    the graph View: forward pass, local derivatives, backward pass, gradients
+    symbolic_graph.py a graph node's expression as sympy, its derivatives and their printer
     steps.py         the step model: Step, Part, Section, IterationView, Table, View
     layout.py        each step on one line or broken at =, per medium; the summary's tables
     width.py         a LaTeX math string's rough width in em, calibrated against pdflatex

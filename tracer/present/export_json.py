@@ -41,6 +41,8 @@ def _plain(value):
 def spec_dict(trace: Trace) -> dict:
     """The problem as run: its fields with parameters and data resolved (after init draws)."""
     p = trace.problem
+    if p.kind == "graph":
+        return _graph_spec(trace)
     spec = {
         "title": p.title,
         "layers": list(p.layers),
@@ -77,6 +79,18 @@ def spec_dict(trace: Trace) -> dict:
     if p.shuffle_seed is not None:
         spec["shuffle_seed"] = p.shuffle_seed
     return spec
+
+
+def _graph_spec(trace: Trace) -> dict:
+    """A graph as run: inputs (a value written as an expression keeps its text), nodes as written."""
+    p = trace.problem
+    inputs = {n: getattr(v, "text", None) or float(v) for n, v in p.inputs}
+    return {
+        "title": p.title,
+        "graph": {"inputs": inputs, "nodes": {n.name: n.text for n in p.nodes}, "output": p.output},
+        "decimals": p.decimals,
+        "arithmetic": trace.arithmetic,
+    }
 
 
 def to_json(trace: Trace) -> str:

@@ -157,8 +157,9 @@ def summary_tables(view: View, medium: str) -> list[Table]:
     tables = []
     for n, group in enumerate(groups, 1):
         shown = sorted({layers[i] for i in group if layers[i]})
-        what = _caption(shown, first=n == 1, several=len(groups) > 1,
-                        scored=words[2] if len(words) > 2 and words[2] else "loss")  # the perceptron's column is its error
+        what = view.summary_caption or _caption(
+            shown, first=n == 1, several=len(groups) > 1,
+            scored=words[2] if len(words) > 2 and words[2] else "loss")  # the perceptron's column is its error
         tables.append(Table(n, what, [heads[i][0] for i in group],
                             [view.summary_head[i] for i in group], [[r[i] for i in group] for r in view.summary_rows],
                             sideways=sum(widths[i] for i in group) > limit and medium in SIDEWAYS))

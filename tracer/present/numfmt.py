@@ -101,7 +101,10 @@ def _to_decimal(x) -> Decimal:
 
 def _round_sig(x: Decimal, n: int) -> Decimal:
     with localcontext(_WIDE):
-        return x.quantize(Decimal(1).scaleb(x.adjusted() - n + 1), rounding=ROUND_HALF_UP)
+        rounded = x.quantize(Decimal(1).scaleb(x.adjusted() - n + 1), rounding=ROUND_HALF_UP)
+        if rounded and rounded.adjusted() > x.adjusted():  # 0.0099997 -> 0.01000: one digit too many
+            rounded = rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - n + 1), rounding=ROUND_HALF_UP)
+        return rounded
 
 
 def _exact_sig(x, n: int) -> bool:

@@ -94,6 +94,12 @@ class View:
     initial_rows: dict[str, list[list[Step]]] = field(default_factory=dict)
     symbols: str = ""  # LaTeX (math mode): the notation's symbols and shapes, for the problem section
     diverged: list = field(default_factory=list)  # segments [("text"|"math", str)]: where training diverged
+    # Sections outside any iteration (a graph's forward pass, local derivatives, backward pass),
+    # laid out after the derivation, each a section whose parts are its subsections.
+    passes: list[Section] = field(default_factory=list)
+    initial_title: str = "Initial parameters"  # the problem section's heading over `initial`
+    summary_caption: str = ""  # the summary table's caption, when not the network's
+    figure: str = ""  # a picture of the problem (the graph), for the pictures issue: empty today
 
 
 def steps_of(view: View, *, derivation: bool = True, initial: bool = True):
@@ -110,3 +116,6 @@ def steps_of(view: View, *, derivation: bool = True, initial: bool = True):
         if it.aggregate:
             yield from it.aggregate.steps
         yield from it.update.steps
+    for sec in view.passes:  # a graph's forward pass, local derivatives, backward pass
+        for part in sec.parts:
+            yield from part.steps

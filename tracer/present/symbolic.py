@@ -210,7 +210,8 @@ class HandoutPrinter(LatexPrinter):
     def _print_Mul(self, expr):
         if self._values and expr.could_extract_minus_sign():
             inner = self._print(-expr)
-            if re.match(r"(\\frac\{)?[0-9]", inner):  # - 0 \log(..) would read as the number -0
+            # - 0 \log(..) would read as the number -0, and - -0.1 (minus a negative value) not at all
+            if re.match(r"(\\frac\{)?-?[0-9]", inner):
                 return rf"- \left({inner}\right)"
         return super()._print_Mul(expr)
 

@@ -5,6 +5,8 @@
     network.py     layered-network problems: the Problem dataclass and its parser
     perceptron.py  the perceptron rule's problems (rule: perceptron), their paths and cost
     folded.py      params written with the bias folded into W (layered, node) -> canonical W, b
+    graph.py       computational-graph problems: the GraphProblem dataclass and its parser
+    expr.py        the expression grammar of graph nodes and spec numbers (an ast whitelist, no eval)
     validate.py    small field validators shared by every kind (and randomize:)
     fields.py      the spec's field names, choices and limits (no numpy: the schema reads them)
     schema.py      the JSON Schema of a spec (`bptrace schema`), for editors

@@ -12,7 +12,7 @@ numpy nor sympy.
 # -- the top-level fields ----------------------------------------------------------------
 
 KNOWN_KEYS = (
-    "title", "description", "layers", "activation", "loss", "rule", "params", "init", "data",
+    "title", "description", "layers", "activation", "loss", "rule", "params", "init", "graph", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
     "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
     "loss_half", "batch_loss", "sig_figs", "show",
@@ -24,11 +24,22 @@ REQUIRED_KEYS = ("layers", "loss", "data", "iterations", "activation")
 GROUPS = (
     ("problem", ("title", "description")),
     ("network", ("layers", "activation", "loss", "loss_half", "rule", "params", "init")),
+    ("graph", ("graph",)),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
                            "batch_loss", "l2", "frozen")),
     ("display", ("decimals", "sig_figs", "show", "arithmetic", "notation", "published")),
     ("homework", ("ask", "grading", "randomize", "sheet")),
 )
+
+# -- graph: a computational graph instead of layers (read by tracer.problem.graph) -------
+
+GRAPH_SECTION_KEYS = ("inputs", "nodes", "output")
+# The top-level fields a graph problem has (the network's training fields do not apply).
+# No `randomize:` yet: drawing variants of a graph's inputs is not built (tracer.homework.randomize).
+GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "sheet")
+MAX_GRAPH_NODES = 2000
+MAX_GRAPH_INPUTS = 2000
+MAX_NAME_LENGTH = 24
 
 # -- choices -----------------------------------------------------------------------------
 

@@ -68,7 +68,18 @@ PERCEPTRON = Kind(
     rules="tracer.grade.recompute_perceptron:perceptron_rules",
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (NETWORK, PERCEPTRON)}
+GRAPH = Kind(
+    name="graph",
+    section="graph",
+    parse="tracer.problem.graph:parse",
+    paths="tracer.problem.quantities:graph_paths",
+    cost="tracer.problem.quantities:graph_cost",
+    run="tracer.engine.graph:run",
+    view="tracer.present.view_graph:build_graph_view",
+    rules="tracer.grade.recompute_graph:graph_rules",
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (NETWORK, PERCEPTRON, GRAPH)}
 DEFAULT = NETWORK  # a spec with no kind's section is read as a network, whose errors then name `layers`
 
 

@@ -24,6 +24,8 @@ class Quantity:
         text = re.escape(self.pattern)
         for name in ("t", "l", "n"):
             text = text.replace(re.escape("{" + name + "}"), r"[1-9]\d*")
+        for name in ("name", "node", "arg"):  # a graph's input or node name (tracer.problem.graph)
+            text = text.replace(re.escape("{" + name + "}"), r"[A-Za-z][A-Za-z0-9_]*")
         return re.compile(text)
 
 
@@ -81,7 +83,16 @@ EXAMPLE_QUANTITIES = tuple(
              "loss(y, yhat)" if name == "loss" else q.formula, q.shape)
     for name in PER_EXAMPLE for q in NETWORK_QUANTITIES if q.pattern == "iter{t}." + name
 )
-QUANTITIES = NETWORK_QUANTITIES + EXAMPLE_QUANTITIES
+# Graph quantities (a `graph:` problem has one evaluation: no iterations, no `iter{t}.`).
+GRAPH_QUANTITIES = (
+    Quantity("{name}", "the value of an input or a node of a graph", "node = its expression of earlier names",
+             "scalar"),
+    Quantity("local.{node}.{arg}", "local derivative of a node by one name its expression uses",
+             "d node / d arg, at the forward values", "scalar"),
+    Quantity("grad.{name}", "derivative of the graph's output by an input or a node",
+             "grad.output = 1; grad.n = sum over consumers c of grad.c * local.c.n", "scalar"),
+)
+QUANTITIES = NETWORK_QUANTITIES + EXAMPLE_QUANTITIES + GRAPH_QUANTITIES
 
 
 # Recorded for every network, but a by-hand exercise computes them only when it asks: an answer
@@ -170,6 +181,20 @@ def network_cost(problem) -> tuple[int, int]:
     return values + final_values, numbers + final_numbers
 
 
+def graph_paths(problem) -> list[str]:
+    """Every path a graph problem records, in computation order (the `paths` hook): values in
+    definition order, local derivatives node by node, gradients from the output backwards."""
+    out = list(problem.names)
+    out += [f"local.{node.name}.{arg}" for node in problem.nodes for arg in node.args]
+    return out + [f"grad.{name}" for name in reversed(problem.names)]
+
+
+def graph_cost(problem) -> tuple[int, int]:
+    """(values, numbers) of a graph: one scalar per path."""
+    n = 2 * len(problem.names) + sum(len(node.args) for node in problem.nodes)
+    return n, n
+
+
 def describe_path(path: str) -> Quantity | None:
     """The row of QUANTITIES a path (without an element index) belongs to."""
     for q in QUANTITIES:
@@ -224,6 +249,12 @@ the example's 1-based position in its iteration's batch.
 """
 
 _OUTRO = """
+A graph problem (a `graph:` section instead of `layers`) records the last three
+rows: `{name}` for the value of every input and node (`f`, `x`), `grad.{name}`
+for the derivative of the output by it (`grad.f` = 1), `local.{node}.{arg}` for
+each local derivative (`local.v.x`). A graph has one evaluation, so its paths
+carry no `iter{t}.`.
+
 In an iteration that uses several examples (mode `gd` or `minibatch`), the
 per-example quantities are `iter{t}.ex{n}.NAME` (the `ex` rows above);
 `iter{t}.loss` and `iter{t}.grad.*` stay the batch means, and `iter{t}.x`,

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .expr import FUNCTIONS
+from .expr import MAX_CHARS as MAX_EXPR_CHARS
 from .fields import (
     ACTIVATIONS,
     ARITHMETIC,
@@ -29,6 +31,8 @@ from .fields import (
     DEFAULT_TITLE,
     EXAMPLE_KEYS,
     GRADING_KEYS,
+    GRAPH_SECTION_KEYS,
+    GRAPH_SPEC_KEYS,
     INIT_DEFAULTS,
     INIT_KEYS,
     INIT_MAX,
@@ -36,9 +40,12 @@ from .fields import (
     LOSSES,
     MAX_DECIMALS,
     MAX_EXAMPLES,
+    MAX_GRAPH_INPUTS,
+    MAX_GRAPH_NODES,
     MAX_INIT_DECIMALS,
     MAX_ITERATIONS,
     MAX_LAYERS,
+    MAX_NAME_LENGTH,
     MAX_SIG_FIGS,
     MAX_SIG_FIGS_SHOWN,
     MAX_UNITS,
@@ -77,7 +84,7 @@ from .notation import (
     SYMBOL_PATTERN,
     UPDATE_ORDERS,
 )
-from .quantities import QUANTITIES
+from .quantities import GRAPH_QUANTITIES, QUANTITIES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:backprop-tracer:spec"
@@ -103,13 +110,16 @@ def spec_schema() -> dict:
         ),
         "type": "object",
         "properties": properties,
-        # loss is required by the default rule (backprop) only: see the allOf below
-        "required": [k for k in REQUIRED_KEYS if k != "loss"],
         "additionalProperties": False,
         "allOf": [
             {
-                "description": "Exactly one of `params` (the values) or `init` (a seeded draw).",
-                "oneOf": [{"required": ["params"]}, {"required": ["init"]}],
+                "description": ("A graph (`graph:`) has only the graph's fields; a network needs its required "
+                                "fields and exactly one of `params` (the values) or `init` (a seeded draw)."),
+                "if": {"required": ["graph"]},
+                "then": {"propertyNames": {"enum": list(GRAPH_SPEC_KEYS)}},
+                # (loss: required by the backprop rule only, see the next entry)
+                "else": {"required": [k for k in REQUIRED_KEYS if k != "loss"],
+                         "oneOf": [{"required": ["params"]}, {"required": ["init"]}]},
             },
             {
                 "description": ("rule perceptron: one layer, activation step or sign, no loss, mode sgd, no l2; "
@@ -125,10 +135,14 @@ def spec_schema() -> dict:
                     },
                     "not": {"required": ["loss"]},
                 },
-                "else": {
-                    "required": ["loss"],
-                    "properties": {"activation": {"anyOf": [{"enum": list(ACTIVATIONS)},
-                                                            {"type": "array", "items": {"enum": list(ACTIVATIONS)}}]}},
+                "else": {  # backprop: a network needs its loss (a graph has neither rule nor loss)
+                    "if": {"required": ["graph"]},
+                    "then": {},
+                    "else": {
+                        "required": ["loss"],
+                        "properties": {"activation": {"anyOf": [{"enum": list(ACTIVATIONS)},
+                                                                {"type": "array", "items": {"enum": list(ACTIVATIONS)}}]}},
+                    },
                 },
             },
             {
@@ -143,8 +157,14 @@ def spec_schema() -> dict:
 
 # -- building blocks -----------------------------------------------------------------------
 
+# A number may be written as an expression over constants ("1/3", "1 + sin(pi/4)"; tracer.problem.expr):
+# text, which parse reads and checks. JSON Schema's numeric limits apply to numbers only.
+_EXPR_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_EXPR_CHARS}
+NUMBER = {"anyOf": [{"type": "number"}, _EXPR_TEXT]}
+
+
 def _number(description: str, **limits: Any) -> dict:
-    return {"description": description, "type": "number", **limits}
+    return {"description": description, "type": ["number", "string"], "maxLength": MAX_EXPR_CHARS, **limits}
 
 
 def _whole(description: str, minimum: int | None = None, maximum: int | None = None, **extra: Any) -> dict:
@@ -165,14 +185,14 @@ def _choice(description: str, options: tuple[str, ...], **extra: Any) -> dict:
 
 
 def _vector(description: str, *, scalar_ok: bool) -> dict:
-    items = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": {"type": "number"}}
+    items = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": NUMBER}
     if not scalar_ok:
         return {"description": description, **items}
-    return {"description": description, "anyOf": [{"type": "number"}, items]}
+    return {"description": description, "anyOf": [{"type": "number"}, _EXPR_TEXT, items]}
 
 
 def _matrix(description: str) -> dict:
-    row = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": {"type": "number"}}
+    row = {"type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": NUMBER}
     return {"description": description, "type": "array", "minItems": 1, "maxItems": MAX_UNITS, "items": row}
 
 
@@ -217,6 +237,7 @@ def _properties() -> dict:
             "b <- b + eta (y - yhat), one example per iteration.", RULES, default=DEFAULT_RULE),
         "params": _params(),
         "init": _init(),
+        "graph": _graph(),
         "data": {
             "description": (f"The training examples, 1 to {MAX_EXAMPLES}: each {{x: [...], y: [...]}}, x of "
                             "length n_0 and y of length n_L (a one-element x or y may be a plain number)."),
@@ -299,6 +320,25 @@ def _params() -> dict:
         "The starting parameters W1, b1, W2, b2, ... (every one of the network's, no other); W{l} has shape "
         "n_l x n_(l-1), b{l} length n_l, or W{l} in the notation's in-out layout with the bias row folded in "
         "and no b{l}. Give this or init.", props)
+
+
+def _graph() -> dict:
+    name = {"type": "string", "pattern": f"^[A-Za-z][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}$"}
+    return _object(
+        "A computational graph instead of layers: inputs with their values, nodes in order (each an "
+        "expression of inputs and earlier nodes), the output node. Its problem has one evaluation, no "
+        "training: only title, description, graph, decimals, arithmetic, ask, grading, sheet (no randomize: yet).",
+        {
+            "inputs": {"description": f"Each input's value (a number or a constant expression), 1 to {MAX_GRAPH_INPUTS}.",
+                       "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
+                       "minProperties": 1, "maxProperties": MAX_GRAPH_INPUTS},
+            "nodes": {"description": ("Each node's expression, in order: numbers, names of inputs and earlier nodes, "
+                                      "+ - * / ^ (or **), parentheses, pi, e and the functions "
+                                      + ", ".join(FUNCTIONS) + "."),
+                      "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
+                      "minProperties": 1, "maxProperties": MAX_GRAPH_NODES},
+            "output": {"description": "The node whose derivatives the backward pass computes.", **name},
+        }, required=list(GRAPH_SECTION_KEYS))
 
 
 def _init() -> dict:
@@ -508,9 +548,10 @@ def _sheet() -> dict:
     }
 
 
-# A quantity path of docs/quantities.md (the rows of QUANTITIES), optionally with a 1-based element index.
+# A network's quantity path of docs/quantities.md, optionally with a 1-based element index (the
+# `published:` keys; a graph has no published: numbers).
 _INDEX = r"\s*0*[1-9][0-9]*\s*"
-PATH_PATTERN = ("^(?:" + "|".join(q.regex().pattern for q in QUANTITIES) + ")"
+PATH_PATTERN = ("^(?:" + "|".join(q.regex().pattern for q in QUANTITIES if q not in GRAPH_QUANTITIES) + ")"
                 + rf"(?:\[{_INDEX}(?:,{_INDEX})?\])?$")
 # A number written as text, so that it keeps its zeros ("0.0900"): the decimal forms published.py reads.
 NUMERIC_TEXT_PATTERN = r"^\s*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*$"

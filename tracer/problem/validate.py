@@ -15,6 +15,12 @@ from ..errors import SpecError
 
 
 def number(value: Any, where: str) -> float:
+    """A finite number; text is read as an expression over constants ("1/3", "1 + sin(pi/4)"),
+    whose value keeps its tree (expr.Written) for exact arithmetic."""
+    if isinstance(value, str):
+        from .expr import constant
+
+        return constant(value, where)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SpecError(where, f"expected a number, got {describe(value)}")
     try:
