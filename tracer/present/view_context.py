@@ -141,6 +141,19 @@ def _scale(trace: Trace) -> float:
     return big
 
 
+def parameter_lines(p, nt: Notation, matrices: str, bias_note: str = "") -> list[tuple[str, str]]:
+    """The problem section's lines on frozen parameters, the notation and where biases live."""
+    lines = []
+    if p.frozen:
+        lines.append(("Frozen", ", ".join(p.frozen) + " (never updated)"))
+    if nt.profile.name != "default":
+        lines.append(("Notation", f"{nt.profile.name}: {nt.profile.description}"))
+    if nt.augmented:
+        where = "last" if nt.profile.bias_mode == "last" else "first"
+        lines.append(("Biases", f"the {where} row of {matrices}, acting on an input augmented with 1{bias_note}"))
+    return lines
+
+
 def augment(nt: Notation, W, b):
     """The in-out weight matrix with the bias as its last (layered) or first (node: x_0 = 1) row."""
     rows = [W.T, np.asarray(b).reshape(1, -1)]

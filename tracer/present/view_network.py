@@ -16,7 +16,7 @@ from ..problem.notation import Notation
 from . import numfmt
 from .derivation import derivation_steps
 from .steps import Step, View
-from .view_context import ACT_NAME, LOSS_NAME, Context, T
+from .view_context import ACT_NAME, LOSS_NAME, Context, T, parameter_lines
 from .view_passes import iteration_view
 
 
@@ -48,14 +48,7 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
         setup.append(("Arithmetic", arith))
     if p.l2:
         setup.append(("Regularization", f"L2 with strength {numfmt.plain(p.l2, 12)} on the weights"))
-    if p.frozen:
-        setup.append(("Frozen", ", ".join(p.frozen) + " (never updated)"))
-    if nt.profile.name != "default":
-        setup.append(("Notation", f"{nt.profile.name}: {nt.profile.description}"))
-    if nt.augmented:
-        where = "last" if nt.profile.bias_mode == "last" else "first"
-        setup.append(("Biases", f"the {where} row of each weight matrix, acting on an input augmented with 1; "
-                                "backpropagation leaves that row out"))
+    setup += parameter_lines(p, nt, "each weight matrix", "; backpropagation leaves that row out")
 
     initial = [[Step(sym, [c.fmt(mat)], path=f"iter1.{name}", value=mat)
                 for sym, mat, name in c.shown(l, p.params[f"W{l}"], p.params[f"b{l}"])]

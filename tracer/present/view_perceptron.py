@@ -21,6 +21,7 @@ from .view_context import (
     T,
     augment,
     column,
+    parameter_lines,
     tilde,
     with_one,
 )
@@ -44,13 +45,7 @@ def build_perceptron_view(trace: Trace, notation: Notation | None = None) -> Vie
     ]
     if trace.arithmetic == "by-hand":
         setup.append(("Arithmetic", f"by hand: every intermediate rounded to {d} decimal places before it is used further"))
-    if p.frozen:
-        setup.append(("Frozen", ", ".join(p.frozen) + " (never updated)"))
-    if nt.profile.name != "default":
-        setup.append(("Notation", f"{nt.profile.name}: {nt.profile.description}"))
-    if nt.augmented:
-        where = "last" if nt.profile.bias_mode == "last" else "first"
-        setup.append(("Biases", f"the {where} row of the weight matrix, acting on an input augmented with 1"))
+    setup += parameter_lines(p, nt, "the weight matrix")
     initial = [[Step(sym, [c.fmt(mat)], path=f"iter1.{name}", value=mat)
                 for sym, mat, name in c.shown(1, p.params["W1"], p.params["b1"])]]
     data_head = [r"\text{Example}", T(nt.x), T(nt.y) if p.layers[-1] > 1 else nt.y]
