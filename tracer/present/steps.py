@@ -94,6 +94,7 @@ class View:
     initial_rows: dict[str, list[list[Step]]] = field(default_factory=dict)
     symbols: str = ""  # LaTeX (math mode): the notation's symbols and shapes, for the problem section
     diverged: list = field(default_factory=list)  # segments [("text"|"math", str)]: where training diverged
+    figures: list = field(default_factory=list)  # present.figures.Figure, for the problem section
 
 
 def steps_of(view: View, *, derivation: bool = True, initial: bool = True):

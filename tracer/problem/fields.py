@@ -15,6 +15,7 @@ KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "params", "init", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
     "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
+    "figures",
 )
 # In the order parse reports a missing one. `params` or `init` (exactly one) is required too.
 REQUIRED_KEYS = ("layers", "loss", "data", "learning_rate", "iterations", "activation")
@@ -24,7 +25,7 @@ GROUPS = (
     ("network", ("layers", "activation", "loss", "params", "init")),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
                            "l2", "frozen")),
-    ("display", ("decimals", "arithmetic", "notation", "published")),
+    ("display", ("decimals", "arithmetic", "notation", "published", "figures")),
     ("homework", ("ask", "grading", "randomize", "sheet")),
 )
 
@@ -34,6 +35,10 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "softmax")
 LOSSES = ("bce", "ce", "mse", "sse", "mae")
 MODES = ("sgd", "gd", "minibatch")
 ARITHMETIC = ("float", "exact", "by-hand")
+
+FIGURE_NAMES = ("network",)  # figures: (read by tracer.problem.figures)
+FIGURE_EDGES = ("weights", "gradients", "updated")  # what an iteration's figure writes on its edges
+FIGURES_DEFAULT = ("network",)
 
 # -- limits and defaults -----------------------------------------------------------------
 

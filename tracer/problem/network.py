@@ -36,6 +36,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     MODES,
     REQUIRED_KEYS,
 )
+from .figures import FigureChoice, parse_figures
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
 from .validate import (
@@ -88,6 +89,7 @@ class Problem:
     randomize: Any = None  # the raw `randomize:` section; validated by tracer.randomize
     sheet: Any = None  # the raw `sheet:` section; validated by tracer.homework.sheet
     published: tuple = ()  # (path, number as written) a source printed; see tracer.problem.published
+    figures: tuple = (FigureChoice("network"),)  # the handout's figures (tracer.problem.figures)
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -99,13 +101,16 @@ class Problem:
         return [f"{kind}{l}" for l in range(1, self.depth + 1) for kind in ("W", "b")]
 
     def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None,
-                       arithmetic: str | None = None, notation: str | None = None) -> "Problem":
+                       arithmetic: str | None = None, notation: str | None = None,
+                       figures: str | None = None) -> "Problem":
         """The same problem with `iterations`/`decimals`/`arithmetic` replaced (validated as in a spec)."""
         spec = dict(self.source)
         if arithmetic is not None:
             spec["arithmetic"] = arithmetic
         if notation is not None:
             spec["notation"] = notation
+        if figures is not None:
+            spec["figures"] = figures  # the command line's comma-separated form
         if iterations is not None:
             spec["iterations"] = iterations
             if isinstance(spec.get("published"), dict):  # printed numbers of iterations still run
@@ -221,6 +226,7 @@ def parse(spec: dict) -> Problem:
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
         randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec,
+        figures=parse_figures(spec.get("figures"), iterations),
     )
     if spec.get("published") is not None:  # checked against the problem's own paths and shapes
         from .published import parse_published

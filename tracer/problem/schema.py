@@ -17,6 +17,9 @@ from typing import Any
 
 from .fields import (
     ACTIVATIONS,
+    FIGURE_EDGES,
+    FIGURE_NAMES,
+    FIGURES_DEFAULT,
     ARITHMETIC,
     DEFAULT_ARITHMETIC,
     DEFAULT_DECIMALS,
@@ -231,6 +234,7 @@ def _properties() -> dict:
         "randomize": _randomize(),
         "sheet": _sheet(),
         "published": _published(),
+        "figures": _figures(),
     }
 
 
@@ -430,6 +434,17 @@ def _randomize() -> dict:
                         "grids, under which constraints. true: every default."),
         "anyOf": [{"type": "boolean"}, {"type": "null"},
                   _object("The parts of the section that differ from the defaults.", section)],
+    }
+
+
+def _figures() -> dict:
+    entry = f"^(?:{'|'.join(FIGURE_NAMES)})(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?$"
+    return {
+        "description": ("The handout's figures: none, or a list of network (the starting weights) and "
+                        "network@T[:weights|gradients|updated] (iteration T's activations and edge values)."),
+        "anyOf": [{"const": "none"},
+                  {"type": "array", "items": {"type": "string", "pattern": entry}, "uniqueItems": True}],
+        "default": list(FIGURES_DEFAULT),
     }
 
 
