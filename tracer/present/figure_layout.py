@@ -31,6 +31,7 @@ RADIUS_VALUES = 0.55  # a unit that also holds a value
 STEP = 1.5  # cm between units of a column
 STEP_VALUES = 1.75
 MIN_GAP, MAX_GAP = 1.6, 3.4
+MARGIN = 1.0  # cm left of the input column and right of the output column, for the words under them
 _EDGE_CHAR = 0.14  # cm per character of a \scriptsize number, for the room an edge label needs
 
 
@@ -135,15 +136,16 @@ def network_layout(c, choice: FigureChoice) -> NetworkLayout:
         ok = n_src <= MAX_LABELLED and n_dst <= MAX_LABELLED
         widest = max((len(plain(num(x))) for x in [*W[l].ravel(), *b[l].ravel()]), default=1)
         t = _band(n_src, n_dst)
-        room = radius + widest * _EDGE_CHAR / 2 + 0.15  # from a unit's centre to the band's edge
+        room = radius + widest * _EDGE_CHAR / 2 + 0.35  # from a unit's centre to the band's edge, arrowhead clear
         gap = max(MIN_GAP, room / min(t, 1 - t)) if ok else MIN_GAP
         labelled.append(ok)
         gaps.append(min(max(gap, 3.2 if ok else MIN_GAP), 6.0))
-    if sum(gaps) + 2 * radius > PAGE or any(g > MAX_GAP * 1.6 for g in gaps):
+    margin = max(radius, MARGIN)  # the column words are wider than a unit
+    if sum(gaps) + 2 * margin > PAGE or any(g > MAX_GAP * 1.6 for g in gaps):
         labelled = [False] * L  # too wide for the page: bare lines, evenly spread
-        gaps = [min(MAX_GAP, (PAGE - 2 * radius) / L)] * L
+        gaps = [min(MAX_GAP, (PAGE - 2 * margin) / L)] * L
 
-    xs = [radius]
+    xs = [margin]
     for g in gaps:
         xs.append(xs[-1] + g)
     tallest = max(len(col) for col in columns)
@@ -194,11 +196,12 @@ def network_layout(c, choice: FigureChoice) -> NetworkLayout:
 
     words = ["input"] + [("output" if l == L else f"hidden {l}") for l in range(1, L + 1)]
     col_words = [(xs[l], f"{words[l]} ({p.layers[l]})") for l in range(L + 1)]
+    bare = "" if all(labelled) else " (some edges too many or too close to label)"
     if it is None:
-        caption = "The network with its starting weights" + ("" if all(labelled) else " (edges too many to label)")
+        caption = "The network with its starting weights" + bare
     else:
         what = {"weights": "its starting weights", "gradients": "the gradients",
                 "updated": "the weights after the update"}[choice.edges]
         first = " of the first example" if len(it.examples) > 1 else ""
-        caption = f"Iteration {it.t}: the activations{first} in the units, {what} on the edges"
-    return NetworkLayout(choice.key, caption, nodes, edges, xs[-1] + radius, height, radius, col_words)
+        caption = f"Iteration {it.t}: the activations{first} in the units, {what} on the edges{bare}"
+    return NetworkLayout(choice.key, caption, nodes, edges, xs[-1] + margin, height, radius, col_words)

@@ -10,6 +10,7 @@ again; prose (titles, descriptions) goes through `escape_latex` or
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -83,3 +84,25 @@ def render_view(view: View, fmt: str, template: str | None = None, extra_dirs: l
 
 def render(trace, fmt: str, template: str | None = None, slips=()) -> str:
     return render_view(build_view(trace, slips=slips), fmt, template)
+
+
+@dataclass
+class Document:
+    """What a render writes: the text, the files beside it that it refers to, or a PDF."""
+
+    text: str
+    files: dict[str, str] = field(default_factory=dict)  # file name (beside the document) -> text
+    pdf: bytes | None = None
+
+
+def document(trace, fmt: str, stem: str | None = None, slips=()) -> Document:
+    """`trace` as a Document in `fmt` (latex, markdown, pdf, html); `stem`: see place_files."""
+    from .figures import place_files
+
+    view = build_view(trace, slips=slips)
+    if fmt == "pdf":
+        from .pdf import compile_pdf
+
+        return Document("", pdf=compile_pdf(render_view(view, "latex")))
+    files = place_files(view, stem) if fmt == "markdown" else {}
+    return Document(render_view(view, fmt), files)

@@ -107,6 +107,8 @@ def _read(tokens, i: int, stop: int, level: int, font: str | None, out: list[Run
                 out.append(Run("′", level))
             elif char == "-":
                 out.append(Run("−", level))
+            elif char == "=":
+                out.append(Run(" = ", level))  # a relation: TeX spaces it
             elif char.isalpha():
                 if font == "mathbb":
                     out.append(Run(_BLACKBOARD.get(char, char), level))
