@@ -73,7 +73,7 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("spec", nargs="?", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
-                        help="output format (default: markdown); answers: a blank answer file for "
+                        help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); answers: a blank answer file for "
                              "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML "
                              "numerical questions for the asked quantities")
     render.add_argument("-o", "--output", metavar="FILE",
@@ -183,6 +183,8 @@ def _cmd_render(args) -> int:
         from .homework.moodle import problem_quiz
 
         text = problem_quiz(problem)
+    elif args.fmt == "json":
+        text = render_problem(problem, args.fmt, args.budget)
     else:
         from .api import render_document
 

@@ -12,7 +12,13 @@
     derivation.py    the Derivation section: the chain rule, simplified by sympy
     symbolic.py      formulas derived by sympy and their LaTeX printer
     numfmt.py        every number shown is formatted here
-    render.py        View -> text through the Jinja2 templates
+    figures.py       the View's figures: each chosen figure's layout and drawings; Markdown's file names
+    figure_layout.py the network figure as data: units, edges and label places, computed once
+    figure_tikz.py   a layout as TikZ (LaTeX)
+    figure_svg.py    a layout as SVG (Markdown's files, HTML)
+    tex_text.py      a figure label's LaTeX as text runs, for SVG
+    pdf.py           LaTeX -> PDF with latexmk, no shell escape, in a temporary folder
+    render.py        View -> text through the Jinja2 templates; a Document (text, its files, a PDF)
     export_json.py   Trace -> JSON, every value at full precision
 
 Templates lay out a View; they never compute.
