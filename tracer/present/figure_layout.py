@@ -102,6 +102,11 @@ def _band(n_src: int, n_dst: int) -> float:
     return near_src if abs(near_src - 0.5) <= abs(near_dst - 0.5) else near_dst
 
 
+def _ends(src_slots, dst_slots) -> tuple[int, int]:
+    """How many drawn units send edges (bias included) and receive them (a bias unit receives none)."""
+    return (sum(kind != "dots" for kind, _ in src_slots), sum(kind == "unit" for kind, _ in dst_slots))
+
+
 def network_layout(c, choice: FigureChoice) -> NetworkLayout:
     """The layout of `choice` for the network of Context `c` (view_context.Context)."""
     p, nt, v = c.p, c.nt, c.v
@@ -132,7 +137,7 @@ def network_layout(c, choice: FigureChoice) -> NetworkLayout:
     # Which layer pairs are labelled, and the gap each needs for its band of labels.
     labelled, gaps = [], []
     for l in range(1, L + 1):
-        n_src, n_dst = len(columns[l - 1]), len(columns[l])
+        n_src, n_dst = _ends(columns[l - 1], columns[l])
         ok = n_src <= MAX_LABELLED and n_dst <= MAX_LABELLED
         widest = max((len(plain(num(x))) for x in [*W[l].ravel(), *b[l].ravel()]), default=1)
         t = _band(n_src, n_dst)
@@ -141,7 +146,7 @@ def network_layout(c, choice: FigureChoice) -> NetworkLayout:
         labelled.append(ok)
         gaps.append(min(max(gap, 3.2 if ok else MIN_GAP), 6.0))
     margin = max(radius, MARGIN)  # the column words are wider than a unit
-    if sum(gaps) + 2 * margin > PAGE or any(g > MAX_GAP * 1.6 for g in gaps):
+    if sum(gaps) + 2 * margin > PAGE:
         labelled = [False] * L  # too wide for the page: bare lines, evenly spread
         gaps = [min(MAX_GAP, (PAGE - 2 * margin) / L)] * L
 
@@ -183,7 +188,7 @@ def network_layout(c, choice: FigureChoice) -> NetworkLayout:
 
     edges: list[Edge] = []
     for l in range(1, L + 1):
-        t = _band(len(columns[l - 1]), len(columns[l]))
+        t = _band(*_ends(columns[l - 1], columns[l]))
         for kind_src, i in columns[l - 1]:
             if kind_src == "dots":
                 continue
