@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-FORMATS = ("latex", "markdown", "pdf", "json", "answers", "moodle")  # answers: a blank answer file for `check`
+FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle")  # answers: a blank answer file for `check`
 VARIANT_FORMATS = ("latex", "markdown", "moodle")
 CHECK_FORMATS = ("text", "markdown", "json")
 
@@ -73,7 +73,7 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("spec", nargs="?", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
-                        help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); answers: a blank answer file for "
+                        help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); html: one self-contained page (MathML, inline SVG; needs latex2mathml); answers: a blank answer file for "
                              "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML "
                              "numerical questions for the asked quantities")
     render.add_argument("-o", "--output", metavar="FILE",

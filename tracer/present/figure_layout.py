@@ -182,7 +182,10 @@ def network_layout(c, choice: FigureChoice) -> NetworkLayout:
                 value = num(v[path][i])
             note = ""
             if mode == "separate" and l > 0:
-                note = f"{_indexed(nt.sym('bias', l), i + 1, n)} = {num(b[l][i])}"
+                bias = _indexed(nt.sym("bias", l), i + 1, n)
+                if values and choice.edges == "gradients":  # the bias's gradient, not the bias
+                    bias = rf"\partial {nt.loss} / \partial {bias}"
+                note = f"{bias} = {num(b[l][i])}"
             nodes.append(Node(node_id, l, xs[l], y, "unit", label, value, note))
             ids[(l, "unit", i)] = node_id
 

@@ -10,6 +10,7 @@ again; prose (titles, descriptions) goes through `escape_latex` or
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ FORMATS = {
     # format: (folder, default template, file suffix)
     "latex": ("latex", "handout.tex.j2", ".tex"),
     "markdown": ("markdown", "handout.md.j2", ".md"),
+    "html": ("html", "handout.html.j2", ".html"),  # one self-contained page: MathML, inline SVG
 }
 
 _LATEX_SPECIALS = {
@@ -65,8 +67,16 @@ def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
-    env.filters["math"] = lambda s: f"${s}$" if s else ""
+    if fmt == "html":
+        from .mathml import aligned_rows, mathml
+
+        env.filters["escape"] = lambda text: html.escape(str(text), quote=True)
+        env.filters["math"] = mathml
+        env.filters["display"] = lambda s: mathml(s, display=True)
+        env.filters["aligned"] = aligned_rows
+    else:
+        env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
+        env.filters["math"] = lambda s: f"${s}$" if s else ""
     env.globals["search_path"] = [str(p) for p in search]
     return env
 
