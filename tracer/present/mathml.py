@@ -49,4 +49,6 @@ def _split_top(line: str) -> tuple[str, str]:
 
 def aligned_rows(lines: list[str]) -> list[tuple[str, str]]:
     """A step's lines (`lhs &= a`, `&= b`, ...) as (left, right) MathML pairs."""
-    return [(mathml(left) if left.strip() else "", mathml(right)) for left, right in map(_split_top, lines)]
+    # display style in both cells, so a fraction keeps its size as in a one-line display
+    return [(mathml(left, display=True) if left.strip() else "", mathml(right, display=True))
+            for left, right in map(_split_top, lines)]
