@@ -247,3 +247,27 @@ def test_pdf_needs_an_output_and_tex(tmp_path):
 def test_first_error_is_one_line():
     log = "This is pdfTeX\n(./doc.tex\n! Undefined control sequence.\nl.42 \\foo\n          bar\n! Emergency stop.\n"
     assert first_error(log) == "Undefined control sequence. (l.42 \\foo)"
+
+
+def test_fewer_iterations_drop_the_figures_of_iterations_not_run():
+    problem = problem_from_dict({**_wide_spec([2, 2, 1]), "iterations": 3,
+                                 "figures": ["network", "network@3:updated", "network@1"]})
+    assert [f.key for f in problem.with_overrides(iterations=2).figures] == ["network", "network-1-gradients"]
+    with pytest.raises(SpecError, match=r"figures\[0\]: iteration 3 is not run"):
+        problem.with_overrides(iterations=2, figures="network@3")  # asked for on the command line: an error
+
+
+def test_variants_write_each_variants_figures_and_sheets_show_only_the_given_network(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("layers: [2, 2, 1]\nactivation: sigmoid\nloss: bce\ninit: {seed: 3}\n"
+                    "data: [{x: [1, 2], y: [1]}]\nlearning_rate: 0.5\niterations: 1\nrandomize: true\n"
+                    "figures: [network, 'network@1:gradients']\n")
+    proc = _bptrace("variants", spec, "--count", "2", "--seed", "5", "--to", "markdown", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    for vid in ("v001", "v002"):
+        sheet = (out / f"{vid}.problem.md").read_text()
+        assert f"]({vid}.network.svg)" in sheet and "network-1-gradients" not in sheet  # no answers in a picture
+        assert f"]({vid}.network-1-gradients.svg)" in (out / f"{vid}.solution.md").read_text()
+        ET.parse(out / f"{vid}.network.svg")
+    assert (out / "v001.network.svg").read_text() != (out / "v002.network.svg").read_text()

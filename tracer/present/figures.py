@@ -23,6 +23,7 @@ class Figure:
     tikz: str  # a tikzpicture
     svg: str  # a standalone SVG file's text
     svg_inline: str  # the same picture for an HTML page (no XML namespace)
+    given: bool = True  # the problem as given (no iteration's values): fit for a problem sheet
     file: str = ""  # Markdown: the SVG's file name, relative to the document ("" : none written)
     href: str = ""  # the same, percent-encoded for a Markdown link
 
@@ -33,7 +34,8 @@ def network_figures(c, choices) -> list[Figure]:
         if choice.name != "network":
             continue
         layout = network_layout(c, choice)
-        out.append(Figure(layout.key, layout.caption, layout, tikz(layout), svg(layout), svg(layout, standalone=False)))
+        out.append(Figure(layout.key, layout.caption, layout, tikz(layout), svg(layout), svg(layout, standalone=False),
+                          given=choice.iteration is None))
     return out
 
 

@@ -60,3 +60,12 @@ def parse_figures(value: Any, iterations: int, where: str = "figures") -> tuple[
         if choice not in out:
             out.append(choice)
     return tuple(out)
+
+
+def figures_within(entries: list, iterations: int) -> list:
+    """The entries that draw an iteration still run (`--iterations N` keeps the others out);
+    anything malformed is kept, for parse_figures to report."""
+    def runs(entry) -> bool:
+        m = _ENTRY.match(entry) if isinstance(entry, str) else None
+        return not (m and m.group("t")) or int(m.group("t")) <= iterations
+    return [e for e in entries if runs(e)]

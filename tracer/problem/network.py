@@ -36,7 +36,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     MODES,
     REQUIRED_KEYS,
 )
-from .figures import FigureChoice, parse_figures
+from .figures import FigureChoice, figures_within, parse_figures
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
 from .validate import (
@@ -109,14 +109,16 @@ class Problem:
             spec["arithmetic"] = arithmetic
         if notation is not None:
             spec["notation"] = notation
-        if figures is not None:
-            spec["figures"] = figures  # the command line's comma-separated form
         if iterations is not None:
             spec["iterations"] = iterations
             if isinstance(spec.get("published"), dict):  # printed numbers of iterations still run
                 spec["published"] = {k: v for k, v in spec["published"].items()
                                      if isinstance(k, str) and k.startswith("iter")
                                      and int(k[4:].split(".")[0] or 0) <= iterations}
+            if isinstance(spec.get("figures"), list):  # the spec's figures of iterations still run
+                spec["figures"] = figures_within(spec["figures"], iterations)
+        if figures is not None:
+            spec["figures"] = figures  # the command line's comma-separated form
         if decimals is not None:
             spec["decimals"] = decimals
         return parse(spec)
