@@ -15,7 +15,7 @@ from tracer.problem.spec import load_problem
 NAN, INF = float("nan"), float("inf")
 KNOWN = (
     "title, description, layers, activation, loss, params, init, data, learning_rate, "
-    "iterations, mode, batch_size, shuffle_seed, decimals, l2, frozen, ask, grading, arithmetic, notation, randomize, sheet, published"
+    "iterations, mode, batch_size, shuffle_seed, decimals, l2, frozen, ask, grading, arithmetic, notation, randomize, sheet, published, figures"
 )
 SIGMOID_ETC = "sigmoid, tanh, relu, linear, softmax"
 
