@@ -20,7 +20,18 @@ def output_estimate(problem, fmt: str) -> int:
     numbers, _ = memory_estimate(problem)
     if fmt == "json":
         return numbers * _JSON_BYTES
-    return numbers * _OUTPUT_BYTES[fmt] * (problem.decimals + 2)
+    text_fmt = {"pdf": "latex", "html": "markdown"}.get(fmt, fmt)  # a PDF is smaller than its LaTeX
+    return numbers * _OUTPUT_BYTES[text_fmt] * (problem.decimals + 2)
+
+
+def _check_budget(problem, fmt: str, budget: float) -> None:
+    from .engine import BudgetError, megabytes
+
+    size = output_estimate(problem, fmt)
+    if size > budget * 1e6:
+        raise BudgetError(
+            f"iterations: the {fmt} output would be about {megabytes(size)}, over the budget of "
+            f"{budget:g} MB; render fewer iterations (--iterations N), or raise the budget with --budget MB")
 
 
 def render_problem(problem, fmt: str, budget_mb: float | None = None) -> str:
@@ -29,15 +40,25 @@ def render_problem(problem, fmt: str, budget_mb: float | None = None) -> str:
     Refused before any work (BudgetError) if the run's memory or the output would
     be over `budget_mb` (default: the engine's BUDGET_MB; None there means no limit).
     """
-    from .engine import BUDGET_MB, BudgetError, megabytes, run
+    from .engine import BUDGET_MB, run
 
     budget = BUDGET_MB if budget_mb is None else budget_mb
-    size = output_estimate(problem, fmt)
-    if size > budget * 1e6:
-        raise BudgetError(
-            f"iterations: the {fmt} output would be about {megabytes(size)}, over the budget of "
-            f"{budget:g} MB; render fewer iterations (--iterations N), or raise the budget with --budget MB")
+    _check_budget(problem, fmt, budget)
     return render_trace(run(problem, budget_mb=budget), fmt)
+
+
+def render_document(problem, fmt: str, budget_mb: float | None = None, stem: str | None = None):
+    """Trace `problem` and render it as a Document (tracer.present.render): its text, the files it
+    refers to, and for 'pdf' the compiled PDF. `stem`: the output file's name without its suffix;
+    Markdown's figures go beside it as `{stem}.{figure}.svg` (None: standard output, figures left out)."""
+    from .engine import BUDGET_MB, run
+    from .grade.published import slips
+    from .present.render import document
+
+    budget = BUDGET_MB if budget_mb is None else budget_mb
+    _check_budget(problem, fmt, budget)
+    traced = run(problem, budget_mb=budget)
+    return document(traced, fmt, stem, slips=slips(problem, trace=traced) if problem.published else ())
 
 
 def render_trace(trace, fmt: str) -> str:

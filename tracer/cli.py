@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-FORMATS = ("latex", "markdown", "json", "answers", "moodle")  # answers: a blank answer file for `check`
+FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle")  # answers: a blank answer file for `check`
 VARIANT_FORMATS = ("latex", "markdown", "moodle")
 CHECK_FORMATS = ("text", "markdown", "json")
 
@@ -73,10 +73,15 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("spec", nargs="?", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
-                        help="output format (default: markdown); answers: a blank answer file for "
+                        help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); html: one self-contained page (MathML, inline SVG; needs latex2mathml); answers: a blank answer file for "
                              "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML "
                              "numerical questions for the asked quantities")
-    render.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    render.add_argument("-o", "--output", metavar="FILE",
+                        help="write to FILE instead of standard output (required for pdf); Markdown's figures "
+                             "are written beside it as FILE-stem.network.svg")
+    render.add_argument("--figures", metavar="LIST",
+                        help="the figures to show: none, or a comma-separated list such as network,network@1:gradients "
+                             "(overrides the spec's figures:; see docs/spec.md)")
     render.add_argument("--iterations", type=_positive_int, metavar="N", help="override the spec's iterations")
     render.add_argument("--decimals", type=_decimals, metavar="D", help="override the spec's decimals (digits shown)")
     render.add_argument("--arithmetic", choices=("float", "exact", "by-hand"),
@@ -161,7 +166,11 @@ def _cmd_render(args) -> int:
 
     output = _output(args.output, [args.spec])
     problem = load_problem(example_path(args.example) if args.example else args.spec)
-    overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation")}
+    if args.fmt == "pdf" and output is None:
+        from .errors import TracerError
+
+        raise TracerError("--to pdf needs -o FILE.pdf (a PDF is not written to the terminal)")
+    overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation", "figures")}
     if any(v is not None for v in overrides.values()):
         problem = problem.with_overrides(**overrides)
     if args.fmt == "answers":
@@ -174,10 +183,33 @@ def _cmd_render(args) -> int:
         from .homework.moodle import problem_quiz
 
         text = problem_quiz(problem)
-    else:
+    elif args.fmt == "json":
         text = render_problem(problem, args.fmt, args.budget)
+    else:
+        from .api import render_document
+
+        doc = render_document(problem, args.fmt, args.budget, stem=output.stem if output is not None else None)
+        _write_document(doc, output, [args.spec])
+        return 0
     _write(text, output)
     return 0
+
+
+def _write_document(doc, output, inputs) -> None:
+    """The document and the files it refers to (its figures), each checked and atomic, beside it."""
+    if output is None:
+        sys.stdout.write(doc.text)
+        return
+    from .files import check_output, write_bytes, write_text
+
+    folder = output.parent
+    extra = [check_output(folder / name, [*inputs, output], what="figure file") for name in doc.files]
+    for path, name in zip(extra, doc.files):
+        write_text(path, doc.files[name], [*inputs, output])
+    if doc.pdf is not None:
+        write_bytes(output, doc.pdf, inputs)
+    else:
+        write_text(output, doc.text, inputs)
 
 
 def _cmd_check(args) -> int:

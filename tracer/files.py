@@ -113,6 +113,31 @@ def write_text(path: str | Path, text: str, inputs: Iterable[str | Path] = ()) -
         fh.write(text)
 
 
+def write_bytes(path: str | Path, data: bytes, inputs: Iterable[str | Path] = ()) -> None:
+    """Write `data` (a PDF) to `path` atomically, after `check_output`."""
+    target = check_output(path, inputs)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException as err:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(err, OSError):
+            raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
+        raise
+
+
 class OutputFolder:
     """A folder many files are written into, none through a link, none replaced unasked."""
 

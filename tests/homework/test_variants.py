@@ -141,7 +141,8 @@ def test_same_seed_and_ids_give_byte_identical_files(tmp_path, fmt):
     write_variants(generator(), ids, fmt, tmp_path / "b")
     a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
     assert a == b
-    assert len(a) == {"markdown": 4 * 4 + 1, "latex": 4 * 4 + 4, "moodle": 4 + 2}[fmt]  # sheet, solution, key, key.json
+    # sheet, solution, key, key.json (markdown: and the network figure, network.svg)
+    assert len(a) == {"markdown": 4 * 5 + 1, "latex": 4 * 4 + 4, "moodle": 4 + 2}[fmt]
 
 
 def test_a_students_files_depend_only_on_seed_and_id(tmp_path):
@@ -369,10 +370,13 @@ def test_combined_latex_and_a_problem_sheet_compile_with_a_page_per_variant(tmp_
     assert text.count(r"\documentclass") == 1 and text.count(r"\clearpage") == 2
     for vid in numbered_ids(3):
         assert f"(variant {vid})" in text
-    _need("pdftoppm")  # one PNG per page: a page per variant
+    _need("pdftoppm")  # one PNG per page: each variant starts a page and takes what its own sheet takes
     subprocess.run(["pdftoppm", "-png", "-r", "30", "problems.pdf", "page"], cwd=tmp_path, check=True, timeout=120)
+    subprocess.run(["pdftoppm", "-png", "-r", "30", "v002.problem.pdf", "one"], cwd=tmp_path, check=True, timeout=120)
     pages = sorted(p for p in tmp_path.iterdir() if p.name.startswith("page") and p.suffix == ".png")
-    assert len(pages) == 3 and all(p.stat().st_size > 1000 for p in pages)
+    one = [p for p in tmp_path.iterdir() if p.name.startswith("one") and p.suffix == ".png"]
+    assert len(one) <= 2  # the sheet with its network figure: a page and a little
+    assert len(pages) == 3 * len(one) and all(p.stat().st_size > 1000 for p in pages)
 
 
 def test_progress_bar_on_stderr(tmp_path):
@@ -420,7 +424,7 @@ def test_cli_variants_then_check_with_seed(tmp_path):
     (tmp_path / "roster.csv").write_text("id\ns1\ns2\n")
     done = bptrace("variants", spec, "--roster", tmp_path / "roster.csv", "--seed", 3, "--to", "markdown", "-o", tmp_path / "out")
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"wrote 2 variants (9 files) to {tmp_path / 'out'}\n"
+    assert done.stdout == f"wrote 2 variants (11 files) to {tmp_path / 'out'}\n"
     keys = [tmp_path / "out" / "s1.key.json", tmp_path / "out" / "s2.key.json"]
     for key in keys:
         done = bptrace("check", spec, key, "--seed", 3, "--roster", tmp_path / "roster.csv")

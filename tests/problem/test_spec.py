@@ -16,7 +16,7 @@ NAN, INF = float("nan"), float("inf")
 KNOWN = (
     "title, description, layers, activation, loss, rule, params, init, graph, data, learning_rate, "
     "iterations, mode, batch_size, shuffle_seed, decimals, l2, frozen, ask, grading, arithmetic, notation, randomize, sheet, published, "
-    "loss_half, batch_loss, sig_figs, show"
+    "loss_half, batch_loss, sig_figs, show, figures"
 )
 SIGMOID_ETC = "sigmoid, tanh, relu, linear, softmax"
 

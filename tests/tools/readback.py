@@ -71,6 +71,8 @@ def shows_all(num: Num, decimals) -> bool:
     """True if `num` shows every digit the precision allows (all decimals, or all figures)."""
     if isinstance(decimals, Sig):
         whole, _, frac = num.text.partition(".")
+        if not frac:  # an integer's trailing zeros may be placeholders (1020 shows 3 figures, or 4)
+            return len(whole.strip("0")) <= decimals.n <= len(whole.lstrip("0"))
         return _significant(whole, frac) == decimals.n
     return num.decimals == decimals
 
@@ -86,7 +88,10 @@ def number(text: str, decimals: int) -> Num:
         return Num(text, mantissa * scale, 0.5 * 10.0 ** -len(frac or "") * scale, None)
     places = len(frac or "")
     if isinstance(decimals, Sig):
-        unc = 0.5 * 10.0**-places if _significant(whole, frac or "") >= decimals.n else 0.0
+        figures = _significant(whole, frac or "")
+        if not frac and figures > decimals.n:  # 1020 at 3 figures: its trailing zeros are placeholders
+            return Num(text, mantissa, 0.5 * 10.0 ** (figures - decimals.n), places)
+        unc = 0.5 * 10.0**-places if figures >= decimals.n else 0.0
         return Num(text, mantissa, unc, places)
     unc = 0.5 * 10.0**-places if places >= decimals else 0.0
     return Num(text, mantissa, unc, places)

@@ -79,7 +79,8 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
             first = len(rec)
             for name in names:
                 rec[p + name] = params[name].copy()
-            sq_weights = sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1))
+            # rounded as the handout prints it, so that by hand the L2 term follows from the shown ||W||^2
+            sq_weights = ar.round(sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1)))
             reg = l2 * sq_weights / 2
             single = len(it.examples) == 1
             losses, grads = [], []
@@ -150,7 +151,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 data_loss = put(p + "data_loss", total, trace.aux) if l2 else put(p + "loss", total)
             if has_loss and l2:
                 trace.aux[p + "data_loss"] = data_loss
-                trace.aux[p + "sq_weights"] = ar.round(sq_weights)
+                trace.aux[p + "sq_weights"] = sq_weights
                 if not single:
                     put(p + "loss", ar.scalar(data_loss + reg))
             for l in range(L, 0, -1):

@@ -250,6 +250,8 @@ class _Sheet:
                  setup: list, space: int, key: bool):
         self._view, self.asked, self.ask_note = view, asked, ask_note
         self.title, self.description, self.setup, self.space, self.is_key = title, description, setup, space, key
+        # a sheet shows the network as given; an iteration's figure would print its answers
+        self.figures = [f for f in getattr(view, "figures", []) if f.given]
 
     def __getattr__(self, name):
         return getattr(self._view, name)
@@ -318,7 +320,7 @@ class _Pages:
         self.pages = pages
 
 
-def output_names(ids: list[str], fmt: str) -> list[str]:
+def output_names(ids: list[str], fmt: str, figures=()) -> list[str]:
     """Every file write_variants writes for `ids` in `fmt`, so clashes are found before any work."""
     if fmt == "moodle":
         return [f"{vid}.key.json" for vid in ids] + ["quiz.xml", "variants.json"]
@@ -326,6 +328,8 @@ def output_names(ids: list[str], fmt: str) -> list[str]:
     names = [f"{vid}{part}" for vid in ids for part in (f".problem{ext}", f".solution{ext}", f".key{ext}", ".key.json")]
     if fmt == "latex":
         names += ["problems.tex", "solutions.tex", "keys.tex"]
+    if fmt == "markdown":  # each variant's figures, beside its sheets (present.figures.place_files)
+        names += [f"{vid}.{choice.key}.svg" for vid in ids for choice in figures]
     return names + ["variants.json"]
 
 
@@ -346,7 +350,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     if space is not None or solution is not None:
         options = sheet_options(gen.base, space, solution)
     folder = OutputFolder(out_dir, force=force, inputs=inputs)
-    folder.check(output_names(ids, fmt))
+    folder.check(output_names(ids, fmt, gen.base.figures))
     folder.create()
     files: list[str] = []
 
@@ -367,6 +371,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
             groups.append((v.id, variant_questions(v.problem, v.trace, build_view(v.trace), label=v.id)))
         put("quiz.xml", quiz_xml(gen.base.title, groups))
     else:
+        from ..present.figures import place_files
         from ..present.render import make_environment
 
         env = make_environment(fmt)
@@ -377,6 +382,9 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
             variants.append(v)
             trace = v.trace if v.problem.arithmetic == "float" else run(v.problem)
             view = build_view(trace)
+            if fmt == "markdown":
+                for name, svg in place_files(view, v.id).items():
+                    put(name, svg)
             asked = list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem)))
             scope = scope_of(view, asked)
             sheet = sheet_view(view, v, student_ids, options, scope)

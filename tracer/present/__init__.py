@@ -1,4 +1,4 @@
-"""The presenting stage: a Trace as a handout (LaTeX, Markdown) or as JSON.
+"""The presenting stage: a Trace as a handout (LaTeX, Markdown, PDF, HTML) or as JSON.
 
     view.py          Trace -> View, for any kind (its kind's builder does the work)
     view_network.py  the network View: problem section, iterations, summary
@@ -15,7 +15,14 @@
     derivation.py    the Derivation section: the chain rule, simplified by sympy
     symbolic.py      formulas derived by sympy and their LaTeX printer
     numfmt.py        every number shown is formatted here
-    render.py        View -> text through the Jinja2 templates
+    figures.py       the View's figures: each chosen figure's layout and drawings; Markdown's file names
+    figure_layout.py the network figure as data: units, edges and label places, computed once
+    figure_tikz.py   a layout as TikZ (LaTeX)
+    figure_svg.py    a layout as SVG (Markdown's files, HTML)
+    tex_text.py      a figure label's LaTeX as text runs, for SVG
+    mathml.py        LaTeX math -> MathML for the HTML page (latex2mathml, the [html] extra)
+    pdf.py           LaTeX -> PDF with latexmk, no shell escape, in a temporary folder
+    render.py        View -> text through the Jinja2 templates; a Document (text, its files, a PDF)
     export_json.py   Trace -> JSON, every value at full precision
 
 Templates lay out a View; they never compute.

@@ -10,6 +10,8 @@ again; prose (titles, descriptions) goes through `escape_latex` or
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -23,6 +25,7 @@ FORMATS = {
     # format: (folder, default template, file suffix)
     "latex": ("latex", "handout.tex.j2", ".tex"),
     "markdown": ("markdown", "handout.md.j2", ".md"),
+    "html": ("html", "handout.html.j2", ".html"),  # one self-contained page: MathML, inline SVG
 }
 
 _LATEX_SPECIALS = {
@@ -64,8 +67,16 @@ def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
-    env.filters["math"] = lambda s: f"${s}$" if s else ""
+    if fmt == "html":
+        from .mathml import aligned_rows, mathml
+
+        env.filters["escape"] = lambda text: html.escape(str(text), quote=True)
+        env.filters["math"] = mathml
+        env.filters["display"] = lambda s: mathml(s, display=True)
+        env.filters["aligned"] = aligned_rows
+    else:
+        env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
+        env.filters["math"] = lambda s: f"${s}$" if s else ""
     env.globals["search_path"] = [str(p) for p in search]
     return env
 
@@ -83,3 +94,25 @@ def render_view(view: View, fmt: str, template: str | None = None, extra_dirs: l
 
 def render(trace, fmt: str, template: str | None = None, slips=()) -> str:
     return render_view(build_view(trace, slips=slips), fmt, template)
+
+
+@dataclass
+class Document:
+    """What a render writes: the text, the files beside it that it refers to, or a PDF."""
+
+    text: str
+    files: dict[str, str] = field(default_factory=dict)  # file name (beside the document) -> text
+    pdf: bytes | None = None
+
+
+def document(trace, fmt: str, stem: str | None = None, slips=()) -> Document:
+    """`trace` as a Document in `fmt` (latex, markdown, pdf, html); `stem`: see place_files."""
+    from .figures import place_files
+
+    view = build_view(trace, slips=slips)
+    if fmt == "pdf":
+        from .pdf import compile_pdf
+
+        return Document("", pdf=compile_pdf(render_view(view, "latex")))
+    files = place_files(view, stem) if fmt == "markdown" else {}
+    return Document(render_view(view, fmt), files)

@@ -112,11 +112,13 @@ class Context:
 
     def _was_rounded(self, path: str) -> bool:
         """By hand: whether computing `path` needed rounding. An augmented weight matrix
-        shows the bias as a row, so its bias's rounding counts too."""
+        shows the bias as a row, so its bias's rounding counts too (beside the data part of an
+        L2 gradient, the bias row is the bias's gradient: biases are not regularized)."""
         if path in self.rounded:
             return True
         head, _, last = path.rpartition(".")
-        return self.nt.augmented and last.startswith("W") and f"{head}.b{last[1:]}" in self.rounded
+        bias_head = head[: -len("data_grad")] + "grad" if head.endswith("data_grad") else head
+        return self.nt.augmented and last.startswith("W") and f"{bias_head}.b{last[1:]}" in self.rounded
 
     # -- parameters as the notation shows them ------------------------------------
     def shown(self, l: int, W, b) -> list[tuple[str, np.ndarray, str]]:

@@ -15,6 +15,7 @@ from ..engine.trace import Trace
 from ..problem.notation import Notation
 from . import numfmt
 from .derivation import derivation_steps
+from .figures import network_figures
 from .steps import Step, View
 from .view_context import ACT_NAME, LOSS_NAME, Context, T, parameter_lines
 from .view_passes import iteration_view
@@ -63,7 +64,7 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
     symbols = _symbols(c) if nt.profile.name != "default" else ""
     return View(p.title, p.description, setup, initial, data_head, data_rows, derivation_steps(p, nt),
                 iterations, head, rows, nt, summary_words=words, summary_layers=owner, symbols=symbols,
-                diverged=_divergence(trace, iterations))
+                diverged=_divergence(trace, iterations), figures=network_figures(c, p.figures))
 
 
 def _divergence(trace: Trace, iterations) -> list[tuple[str, str]]:

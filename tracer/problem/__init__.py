@@ -15,6 +15,7 @@
     quantities.py  the quantity paths, with meaning, formula and shape
     paths.py       element paths: `iter1.W1[2,1]`
     published.py   the spec's published: numbers a source printed, checked against the paths
+    figures.py     the spec's figures: (and --figures): which pictures a handout shows
     safeload.py    YAML/JSON loading for input from anyone
     examples.py    the built-in examples
     conventions.py the textbooks' conventions: loss none, loss_half, batch_loss, sig_figs, show

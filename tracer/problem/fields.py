@@ -15,7 +15,7 @@ KNOWN_KEYS = (
     "title", "description", "layers", "activation", "loss", "rule", "params", "init", "graph", "data",
     "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed", "decimals",
     "l2", "frozen", "ask", "grading", "arithmetic", "notation", "randomize", "sheet", "published",
-    "loss_half", "batch_loss", "sig_figs", "show",
+    "loss_half", "batch_loss", "sig_figs", "show", "figures",
 )
 # In the order parse reports a missing one. `params` or `init` (exactly one) is required too.
 # `learning_rate` is required too, except with loss none (then no update is made without it).
@@ -27,7 +27,7 @@ GROUPS = (
     ("graph", ("graph",)),
     ("data and training", ("data", "learning_rate", "iterations", "mode", "batch_size", "shuffle_seed",
                            "batch_loss", "l2", "frozen")),
-    ("display", ("decimals", "sig_figs", "show", "arithmetic", "notation", "published")),
+    ("display", ("decimals", "sig_figs", "show", "arithmetic", "notation", "published", "figures")),
     ("homework", ("ask", "grading", "randomize", "sheet")),
 )
 
@@ -57,6 +57,10 @@ RULES = ("backprop", "perceptron")
 DEFAULT_RULE = "backprop"
 PERCEPTRON_ACTIVATIONS = ("step", "sign")  # step: labels 0/1; sign: labels -1/+1
 PERCEPTRON_LABELS = {"step": (0.0, 1.0), "sign": (-1.0, 1.0)}
+
+FIGURE_NAMES = ("network",)  # figures: (read by tracer.problem.figures)
+FIGURE_EDGES = ("weights", "gradients", "updated")  # what an iteration's figure writes on its edges
+FIGURES_DEFAULT = ("network",)
 
 # -- limits and defaults -----------------------------------------------------------------
 

@@ -83,11 +83,14 @@ class GraphProblem:
         return [n for n in self.nodes if name in n.args]
 
     def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None,
-                       arithmetic: str | None = None, notation: str | None = None) -> "GraphProblem":
+                       arithmetic: str | None = None, notation: str | None = None,
+                       figures: str | None = None) -> "GraphProblem":
         """The same graph with `decimals`/`arithmetic` replaced; a graph has no iterations and no
         notation profile, so those are refused (iterations) or have nothing to change (notation)."""
         if iterations is not None:
             raise SpecError("iterations", "a graph problem has one evaluation and no iterations")
+        if figures not in (None, "none"):
+            raise SpecError("figures", "a graph problem has no network figure; use --figures none or leave it out")
         spec = dict(self.source)
         if arithmetic is not None:
             spec["arithmetic"] = arithmetic

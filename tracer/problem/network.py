@@ -40,6 +40,7 @@ from .fields import (  # the spec's names, choices and limits (importable from h
     REQUIRED_KEYS,
 )
 from .folded import unfold_params
+from .figures import FigureChoice, figures_within, parse_figures
 from .notation import DEFAULT as DEFAULT_PROFILE
 from .notation import Profile, profile_from_spec
 from .validate import (
@@ -92,6 +93,7 @@ class Problem:
     randomize: Any = None  # the raw `randomize:` section; validated by tracer.randomize
     sheet: Any = None  # the raw `sheet:` section; validated by tracer.homework.sheet
     published: tuple = ()  # (path, number as written) a source printed; see tracer.problem.published
+    figures: tuple = (FigureChoice("network"),)  # the handout's figures (tracer.problem.figures)
     source: dict = field(default_factory=dict, compare=False, repr=False)
     # the textbooks' conventions (tracer.problem.conventions)
     loss_half: bool = True  # sse = 1/2 sum (y - yhat)^2; false: sum (y - yhat)^2 (mse: mean, or 1/(2n) with true)
@@ -108,7 +110,8 @@ class Problem:
         return [f"{kind}{l}" for l in range(1, self.depth + 1) for kind in ("W", "b")]
 
     def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None,
-                       arithmetic: str | None = None, notation: str | None = None) -> "Problem":
+                       arithmetic: str | None = None, notation: str | None = None,
+                       figures: str | None = None) -> "Problem":
         """The same problem with `iterations`/`decimals`/`arithmetic` replaced (validated as in a spec)."""
         spec = dict(self.source)
         if arithmetic is not None:
@@ -121,6 +124,10 @@ class Problem:
                 spec["published"] = {k: v for k, v in spec["published"].items()
                                      if isinstance(k, str) and k.startswith("iter")
                                      and int(k[4:].split(".")[0] or 0) <= iterations}
+            if isinstance(spec.get("figures"), list):  # the spec's figures of iterations still run
+                spec["figures"] = figures_within(spec["figures"], iterations)
+        if figures is not None:
+            spec["figures"] = figures  # the command line's comma-separated form
         if decimals is not None:
             spec["decimals"] = decimals
             spec.pop("sig_figs", None)
@@ -237,6 +244,7 @@ def parse(spec: dict) -> Problem:
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
         randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec,
         **conventions.parse(spec, loss),
+        figures=parse_figures(spec.get("figures"), iterations, updates=learning_rate is not None),
     )
     if spec.get("published") is not None:  # checked against the problem's own paths and shapes
         from .published import parse_published

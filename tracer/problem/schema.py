@@ -19,6 +19,9 @@ from .expr import FUNCTIONS
 from .expr import MAX_CHARS as MAX_EXPR_CHARS
 from .fields import (
     ACTIVATIONS,
+    FIGURE_EDGES,
+    FIGURE_NAMES,
+    FIGURES_DEFAULT,
     ARITHMETIC,
     BATCH_LOSSES,
     DEFAULT_ARITHMETIC,
@@ -305,6 +308,7 @@ def _properties() -> dict:
                             "grad.x (the gradient by the input), loss_terms (the loss's term per output)."),
             "type": "array", "items": _choice("An extra quantity.", SHOW), "uniqueItems": True, "default": [],
         },
+        "figures": _figures(),
     }
 
 
@@ -525,6 +529,17 @@ def _randomize() -> dict:
                         "grids, under which constraints. true: every default."),
         "anyOf": [{"type": "boolean"}, {"type": "null"},
                   _object("The parts of the section that differ from the defaults.", section)],
+    }
+
+
+def _figures() -> dict:
+    entry = f"^(?:{'|'.join(FIGURE_NAMES)})(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?$"
+    return {
+        "description": ("The handout's figures: none, or a list of network (the starting weights) and "
+                        "network@T[:weights|gradients|updated] (iteration T's activations and edge values)."),
+        "anyOf": [{"const": "none"},
+                  {"type": "array", "items": {"type": "string", "pattern": entry}, "uniqueItems": True}],
+        "default": list(FIGURES_DEFAULT),
     }
 
 

@@ -1,0 +1,93 @@
+"""A NetworkLayout as SVG (Markdown's image files, HTML's inline figures).
+
+Every label's LaTeX goes into a `data-tex` attribute and, read by `tex_text`, into the
+text itself: superscripts and subscripts as shifted, smaller tspans. All text is escaped;
+a label can only ever be text.
+"""
+
+from __future__ import annotations
+
+import math
+from xml.sax.saxutils import escape, quoteattr
+
+from .figure_layout import NetworkLayout
+from .tex_text import Run, plain, runs
+
+PX = 40.0  # px per cm of the layout
+FONT = "font-family=\"'Latin Modern Math', 'STIX Two Math', 'Cambria Math', 'Times New Roman', serif\""
+_SIZE = {"label": 15.0, "value": 11.0, "edge": 11.0, "note": 11.0, "words": 12.0}
+_CHAR_EM = 0.55  # the average width of a character, in em, for a label's white backing
+
+
+def _n(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _tspans(rs: list[Run], size: float) -> str:
+    """Runs as tspans; each shift is undone by the next run's dy, so the baseline returns."""
+    out, shift = [], 0.0
+    for r in rs:
+        fs = size * (0.7 ** abs(r.level))
+        target = -0.38 * size * r.level if r.level > 0 else 0.22 * size * -r.level
+        dy = target - shift
+        shift = target
+        style = ' font-style="italic"' if r.italic else ""
+        out.append(f'<tspan dy="{_n(dy)}" font-size="{_n(fs)}"{style}>{escape(r.text)}</tspan>')
+    if shift:
+        out.append(f'<tspan dy="{_n(-shift)}"></tspan>')
+    return "".join(out)
+
+
+def _text(tex: str, x: float, y: float, kind: str, extra: str = "") -> str:
+    size = _SIZE[kind]
+    return (f'<text class="{kind}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" text-anchor="middle" '
+            f'data-tex={quoteattr(tex)}{extra}>{_tspans(runs(tex), size)}</text>')
+
+
+def _width(tex: str, kind: str) -> float:
+    return len(plain(tex)) * _SIZE[kind] * _CHAR_EM
+
+
+def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
+    """The picture; `standalone` adds the XML namespace a file needs (inline HTML SVG does without)."""
+    w, h, r = layout.width * PX, layout.height * PX, layout.radius * PX
+    marker = f"arrow-{layout.key}"
+    ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
+    out = [f'<svg{ns} class="network" viewBox="0 0 {_n(w)} {_n(h)}" width="{_n(w)}" height="{_n(h)}" '
+           f'role="img" aria-label={quoteattr(layout.caption)} {FONT}>',
+           f"<title>{escape(layout.caption)}</title>",
+           f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>']
+    pos = {n.id: (n.x * PX, n.y * PX) for n in layout.nodes}
+    labels = []
+    for e in layout.edges:
+        (x1, y1), (x2, y2) = pos[e.src], pos[e.dst]
+        length = math.hypot(x2 - x1, y2 - y1)
+        ux, uy = (x2 - x1) / length, (y2 - y1) / length
+        out.append(f'<line x1="{_n(x1 + ux * r)}" y1="{_n(y1 + uy * r)}" x2="{_n(x2 - ux * r)}" y2="{_n(y2 - uy * r)}" '
+                   f'stroke="#333" stroke-width="1" marker-end="url(#{marker})"/>')
+        if e.label:
+            lx, ly = x1 + (x2 - x1) * e.at, y1 + (y2 - y1) * e.at
+            bw, bh = _width(e.label, "edge") + 3, _SIZE["edge"] + 2
+            labels.append(f'<rect x="{_n(lx - bw / 2)}" y="{_n(ly - bh / 2)}" width="{_n(bw)}" height="{_n(bh)}" fill="white"/>')
+            labels.append(_text(e.label, lx, ly + _SIZE["edge"] * 0.35, "edge"))
+    out += labels
+    for n in layout.nodes:
+        x, y = pos[n.id]
+        if n.kind == "dots":
+            out.append(_text(n.label, x, y + 5, "label"))
+            continue
+        dash = ' stroke-dasharray="4 3"' if n.kind == "bias" else ""
+        out.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" fill="white" stroke="#000" stroke-width="1.5"{dash}/>')
+        if n.value:
+            out.append(_text(n.label, x, y - 2, "label"))
+            out.append(_text(n.value, x, y + 12, "value"))
+        else:
+            out.append(_text(n.label, x, y + 5, "label"))
+        if n.note:
+            out.append(_text(n.note, x, y + r + 4 + _SIZE["note"], "note"))
+    for x, words in layout.columns:
+        out.append(f'<text class="words" x="{_n(x * PX)}" y="{_n(h - 4)}" font-size="{_n(_SIZE["words"])}" '
+                   f'text-anchor="middle">{escape(words)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

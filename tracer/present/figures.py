@@ -1,0 +1,50 @@
+"""The handout's figures: each chosen figure's layout and its drawings, carried by the View.
+
+Templates place a Figure (`tikz` in LaTeX; in Markdown an image `file` beside the document,
+or `note` when there is none); they never draw. `place_files` names the files a Markdown
+document refers to: only its writer knows where the document goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from .figure_layout import NetworkLayout, network_layout
+from .figure_svg import svg
+from .figure_tikz import tikz
+
+
+@dataclass
+class Figure:
+    key: str  # the choice as written, e.g. network or network-2-gradients
+    caption: str
+    layout: NetworkLayout
+    tikz: str  # a tikzpicture
+    svg: str  # a standalone SVG file's text
+    svg_inline: str  # the same picture for an HTML page (no XML namespace)
+    given: bool = True  # the problem as given (no iteration's values): fit for a problem sheet
+    file: str = ""  # Markdown: the SVG's file name, relative to the document ("" : none written)
+    href: str = ""  # the same, percent-encoded for a Markdown link
+
+
+def network_figures(c, choices) -> list[Figure]:
+    out = []
+    for choice in choices:
+        if choice.name != "network":
+            continue
+        layout = network_layout(c, choice)
+        out.append(Figure(layout.key, layout.caption, layout, tikz(layout), svg(layout), svg(layout, standalone=False),
+                          given=choice.iteration is None))
+    return out
+
+
+def place_files(view, stem: str | None) -> dict[str, str]:
+    """Name each figure's SVG file `{stem}.{key}.svg`; returns {file name: SVG text} to write."""
+    files = {}
+    for fig in getattr(view, "figures", []):
+        fig.file = f"{stem}.{fig.key}.svg" if stem else ""
+        fig.href = quote(fig.file)
+        if stem:
+            files[fig.file] = fig.svg
+    return files
