@@ -458,3 +458,36 @@ def test_help_does_not_import_heavy_modules():
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0
     assert not re.search(r"\| (numpy|sympy|jinja2)$", done.stderr, re.MULTILINE)
+
+
+# -- sig_figs: the sheets, the quiz and the checker say and judge significant figures ----------
+
+
+def test_a_sig_figs_spec_asks_significant_figures_everywhere(tmp_path):
+    spec = example("hagan-1-2-1", randomize={"data": "none"})
+    gen = generator(spec, seed=3)
+    write_variants(gen, ["v001"], "markdown", tmp_path / "md")
+    write_variants(gen, ["v001"], "moodle", tmp_path / "moodle")
+    texts = {name: (tmp_path / folder / name).read_text()
+             for folder, name in (("md", "v001.problem.md"), ("md", "v001.key.md"), ("moodle", "quiz.xml"))}
+    for name, text in texts.items():
+        assert "decimal places" not in text, name
+    assert "Work to 3 significant figures." in texts["v001.problem.md"]
+    assert "The values below are rounded to 3 significant figures." in texts["v001.key.md"]
+    assert texts["quiz.xml"].count("Give it to 3 significant figures.") == len(re.findall("<question type=\"numerical\"", texts["quiz.xml"]))
+    # the key prints 3 figures (14.5, 0.750), not 4 decimals
+    assert r"L \approx 14.5$" in texts["v001.key.md"] and "0.750" in texts["v001.key.md"]
+
+
+def test_answers_to_the_specs_sig_figs_are_correct_without_a_grading_section():
+    """A spec shown to 3 significant figures grades an answer written to 3 figures as correct
+    (judged at the default 4 decimals, 1.59 for the loss 1.5897 was wrong)."""
+    problem = load_problem(example("hagan-1-2-1"))
+    values = run(problem, arithmetic="float").values
+    answers = {p: float(f"{float(np.ravel(values[p])[0]):.3g}") for p in ("iter1.a2", "iter1.loss", "iter1.delta2")}
+    checker = Checker(problem)
+    report = checker.check_sheet(sheet(json.dumps(answers)), "a.json")
+    assert {i.key: i.status for i in report.items if i.key in answers} == dict.fromkeys(answers, CORRECT)
+    off = {"iter1.a2": float(f"{float(np.ravel(values['iter1.a2'])[0]) * 1.05:.3g}")}  # 5% off: wrong at 3 figures
+    report = checker.check_sheet(sheet(json.dumps(off)), "b.json")
+    assert {i.key: i.status for i in report.items if i.key == "iter1.a2"} == {"iter1.a2": "wrong"}

@@ -200,6 +200,9 @@ def policy_for(problem, values: Mapping[str, np.ndarray], tolerance: Tolerance |
     )
     if spec_tol.explicit and spec_tol.sig_figs is not None:
         raise SpecError("grading.sig_figs", "give either sig_figs or abs_tol/rel_tol, not both")
+    if not spec_tol.explicit and spec_tol.sig_figs is None and getattr(problem, "sig_figs", None):
+        # a spec shown to N significant figures asks for answers to N figures (the sheets say so)
+        spec_tol = Tolerance(sig_figs=problem.sig_figs)
     return Policy(
         tolerance=tolerance if tolerance is not None else spec_tol,
         follow_through=follow, default_points=default, points=points,

@@ -25,6 +25,15 @@ def default_ask(problem: Problem, values: dict) -> list[str]:
     return [p for p in values if _DEFAULT_ASK.fullmatch(p) and p.rsplit(".", 1)[-1] != last]
 
 
+def precision_words(problem) -> str:
+    """How precisely an answer is asked for: "4 decimal places", or "3 significant figures" for
+    a spec with `sig_figs` (its handout and checker round that way too)."""
+    n = getattr(problem, "sig_figs", None)
+    if n:
+        return f"{n} significant figure{'s' if n != 1 else ''}"
+    return f"{problem.decimals} decimal place{'s' if problem.decimals != 1 else ''}"
+
+
 def key_entries(problem: Problem, values: dict) -> dict:
     """{answer key: full-precision value} of the asked quantities, in computation order."""
     out = {}

@@ -24,7 +24,7 @@ import numpy as np
 from ..grade.check import Checker, element_key
 from ..grade.recompute import rounding_bounds
 from ..problem.network import Problem
-from .asking import default_ask, step_symbols
+from .asking import default_ask, precision_words, step_symbols
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Qu
             what = (rf"\({_html(sym)}\) " if sym else "") + f"(<code>{_html(key)}</code>)"
             if sym and key != path:
                 what += f", element {', '.join(str(i + 1) for i in idx)}"
-            text = (statement + f"<p>Compute {what}. Give it to {problem.decimals} decimal places.</p>")
+            text = (statement + f"<p>Compute {what}. Give it to {precision_words(problem)}.</p>")
             name = f"{label} {key}".strip()
             questions.append(Question(name, text, value, tol, points))
     return questions

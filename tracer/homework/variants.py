@@ -33,7 +33,7 @@ from ..grade.check import Checker
 from ..grade.grading import asked_elements, notation_aliases
 from ..problem.network import Problem
 from ..problem.spec import load_problem, problem_from_dict
-from .asking import default_ask, key_entries, step_symbols
+from .asking import default_ask, key_entries, precision_words, step_symbols
 from .randomize import Plan, describe, draw, plan_for, unmet_before_run, unmet_in_trace
 from .sheet import Scope, SheetOptions, cut_view, scope_of, sheet_options, statement
 
@@ -267,7 +267,7 @@ def sheet_view(view, variant: Variant, student: bool, options: SheetOptions | No
     entries = key_entries(problem, variant.trace.values)
     scope = scope or scope_of(view, list(asked_elements(problem.ask, variant.trace.values, notation_aliases(problem))))
     symbols = step_symbols(view)
-    d = problem.decimals
+    d = numfmt.digits(problem)
 
     def answer(v) -> str:  # `= 0.7` when the digits shown are the value, else `\approx 0.6682`
         arr = np.asarray(v, dtype=float)
@@ -276,10 +276,10 @@ def sheet_view(view, variant: Variant, student: bool, options: SheetOptions | No
     asked = [{"tex": symbols.get(k.split("[")[0], ""), "key": k, "answer": answer(v) if key else ""}
              for k, v in entries.items()]
     who = f"student: {variant.id}" if student else f"variant: {variant.id}"
-    note = (f"{statement(scope)} Work to {problem.decimals} decimal places. In your answer file write {who} "
+    note = (f"{statement(scope)} Work to {precision_words(problem)}. In your answer file write {who} "
             "and one entry per quantity below, named as shown (a vector as a list, a matrix as a list of rows).")
     if key:
-        note = f"{statement(scope)} The values below are rounded to {problem.decimals} decimal places."
+        note = f"{statement(scope)} The values below are rounded to {precision_words(problem)}."
     setup = sheet_setup(view, problem, scope)
     base_title = options.title if options.title is not None else view.title.removesuffix(f" (variant {variant.id})")
     title = f"{base_title} (variant {variant.id})" + (": answer key" if key else "")
