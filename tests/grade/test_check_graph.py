@@ -36,7 +36,7 @@ def test_rules_cover_every_path_and_give_the_traced_values():
         assert float(got) == pytest.approx(float(checker.values[path]), rel=1e-12, abs=1e-15), path
 
 
-def test_randomize_is_refused_for_graphs():
+def test_randomize_is_read_by_the_homework_stage_for_graphs():
+    """A graph spec with randomize: parses (variants: tests/homework/test_variants_graph.py)."""
     spec = dict(load_problem(example_path("graph-seed004")).source, randomize=True)
-    with pytest.raises(SpecError, match="randomize: variants of a graph problem are not supported yet"):
-        load_problem(spec)
+    assert load_problem(spec).randomize is True

@@ -1,6 +1,8 @@
 """The homework stage: a problem of its own for every student, and its delivery.
 
     randomize.py  the spec's randomize: section (grids, constraints)
+    randomize_graph.py  randomize: for a graph (its inputs; conditions on its values)
+    grids.py      the grids and entry readers both share
     variants.py   drawing variants; sheets, solutions and keys; checking by variant
     asking.py     what a homework asks: default questions, key entries, their symbols
     sheet.py      the spec's sheet: section; what a sheet asks in words; the solution cut to it

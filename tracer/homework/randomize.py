@@ -18,15 +18,13 @@
 
 An ENTRY is true (the kind's grid), false (keep the spec's value) or
 {grid: {low, high, step}, nonzero: bool}; y also takes `labels`. A grid holds
-the multiples of `step` in [low, high], written with step's decimals.
+the multiples of `step` in [low, high], written with step's decimals (grids.py).
+A graph problem draws its inputs instead, in the same grammar: randomize_graph.py.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import Any
 
 import numpy as np
 
@@ -36,61 +34,31 @@ from ..problem.fields import (
     RANDOMIZE_DEFAULT_ATTEMPTS,
     RANDOMIZE_DEFAULT_CONSTRAINTS,
     RANDOMIZE_DEFAULT_GRIDS,
-    RANDOMIZE_ENTRY_KEYS,
-    RANDOMIZE_GRID_KEYS,
-    RANDOMIZE_GRID_MAX,
     RANDOMIZE_KEYS,
     RANDOMIZE_LABELS,
     RANDOMIZE_MAX_ATTEMPTS,
-    RANDOMIZE_MIN_STEP,
+    RANDOMIZE_NETWORK_CONSTRAINTS,
+    RANDOMIZE_NETWORK_GRIDS,
+    RANDOMIZE_NETWORK_KEYS,
 )
 from ..problem.network import Problem
 from ..problem.validate import (
     describe as _describe,  # one wording for values in every spec error
 )
 from ..problem.validate import name_of as _name_of
+from . import randomize_graph
+from .grids import ENTRY_KEYS, GRID_KEYS, GRID_MAX, MIN_STEP, Grid, _bool, _entry, _grid, _grid_fields, _known, _number  # noqa: F401
+from .randomize_graph import GraphPlan
 
 # The section's keys, grids and defaults live with the other spec fields (tracer.problem.fields).
 KEYS = RANDOMIZE_KEYS
 CONSTRAINT_KEYS = RANDOMIZE_CONSTRAINT_KEYS
-GRID_KEYS = RANDOMIZE_GRID_KEYS
-ENTRY_KEYS = RANDOMIZE_ENTRY_KEYS
 DEFAULT_GRIDS = RANDOMIZE_DEFAULT_GRIDS
 DEFAULT_CONSTRAINTS = RANDOMIZE_DEFAULT_CONSTRAINTS
 DEFAULT_ATTEMPTS = RANDOMIZE_DEFAULT_ATTEMPTS
 MAX_ATTEMPTS = RANDOMIZE_MAX_ATTEMPTS
-GRID_MAX = RANDOMIZE_GRID_MAX
-MIN_STEP = RANDOMIZE_MIN_STEP
-LABELS = RANDOMIZE_LABELS
 SATURATING = ("sigmoid", "tanh", "softmax")
-LABELS = "labels"
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The multiples k * step for k in [lo, hi] (0 left out if nonzero), rounded to `digits`."""
-
-    lo: int
-    hi: int
-    step: float
-    digits: int
-    nonzero: bool
-
-    @property
-    def size(self) -> int:
-        skip = self.nonzero and self.lo <= 0 <= self.hi
-        return self.hi - self.lo + 1 - skip
-
-    def draw(self, rng: np.random.Generator, shape) -> np.ndarray:
-        skip = self.size < self.hi - self.lo + 1
-        k = rng.integers(self.lo, self.hi - skip, size=shape, endpoint=True)
-        if skip:
-            k = np.where(k >= 0, k + 1, k)  # step over 0
-        return np.round(k * self.step, self.digits) + 0.0
-
-    def text(self) -> str:
-        return f"multiples of {self.step:g} in [{self.lo * self.step:g}, {self.hi * self.step:g}]" + (
-            ", not 0" if self.nonzero else "")
+LABELS = RANDOMIZE_LABELS
 
 
 @dataclass(frozen=True)
@@ -130,23 +98,27 @@ class Plan:
 # -- validation ----------------------------------------------------------------------
 
 
-def plan_for(problem: Problem) -> Plan:
+def plan_for(problem: Problem) -> "Plan | GraphPlan":
     """The problem's `randomize:` section, validated; SpecError names the field."""
     raw = problem.randomize
     if raw is None or raw is False:
         raise SpecError("randomize", "this spec has no randomize section; add `randomize: true` to draw variants")
     if raw is True:
         raw = {}
+    if problem.kind == "graph":
+        return randomize_graph.plan_for(problem, raw)
     if not isinstance(raw, dict):
-        raise SpecError("randomize", f"expected true or a mapping with {', '.join(KEYS)}, got {_describe(raw)}")
-    _known(raw, KEYS, "randomize")
+        raise SpecError("randomize", f"expected true or a mapping with {', '.join(RANDOMIZE_NETWORK_KEYS)}, got {_describe(raw)}")
+    if "inputs" in raw:
+        raise SpecError("randomize.inputs", "a graph's inputs; a network draws its params and data")
+    _known(raw, RANDOMIZE_NETWORK_KEYS, "randomize")
     nonzero = _bool(raw.get("nonzero", True), "randomize.nonzero")
     grids_raw = raw.get("grids", {})
     if not isinstance(grids_raw, dict):
         raise SpecError("randomize.grids", f"expected a mapping params/x/y -> grid, got {_describe(grids_raw)}")
-    _known(grids_raw, tuple(DEFAULT_GRIDS), "randomize.grids")
+    _known(grids_raw, RANDOMIZE_NETWORK_GRIDS, "randomize.grids")
     defaults = {kind: _grid_fields(grids_raw.get(kind, {}), DEFAULT_GRIDS[kind], f"randomize.grids.{kind}")
-                for kind in DEFAULT_GRIDS}
+                for kind in RANDOMIZE_NETWORK_GRIDS}
     for kind in grids_raw:  # a bad default grid is named where it is written
         _grid(defaults[kind], False, f"randomize.grids.{kind}")
 
@@ -194,8 +166,11 @@ def plan_for(problem: Problem) -> Plan:
 
     c_raw = raw.get("constraints", {})
     if not isinstance(c_raw, dict):
-        raise SpecError("randomize.constraints", f"expected a mapping with {', '.join(CONSTRAINT_KEYS)}, got {_describe(c_raw)}")
-    _known(c_raw, CONSTRAINT_KEYS, "randomize.constraints")
+        raise SpecError("randomize.constraints", f"expected a mapping with {', '.join(RANDOMIZE_NETWORK_CONSTRAINTS)}, got {_describe(c_raw)}")
+    if "require" in c_raw:
+        raise SpecError("randomize.constraints.require", "conditions on named values are for graph problems; "
+                        f"a network's constraints are {', '.join(RANDOMIZE_NETWORK_CONSTRAINTS)}")
+    _known(c_raw, RANDOMIZE_NETWORK_CONSTRAINTS, "randomize.constraints")
     c = {**DEFAULT_CONSTRAINTS, **c_raw}
     bound = c["max_preactivation"]
     if bound is not None and bound is not False:
@@ -218,18 +193,6 @@ def plan_for(problem: Problem) -> Plan:
     return Plan(params, x, y, constraints, attempts)
 
 
-def _entry(raw: Any, default: dict, nonzero: bool, where: str) -> Grid | None:
-    if raw is False:
-        return None
-    if raw is True:
-        return _grid(default, nonzero, where + ".grid")
-    if not isinstance(raw, dict):
-        raise SpecError(where, f"expected true, false or a mapping {{grid: {{low, high, step}}, nonzero}}, got {_describe(raw)}")
-    _known(raw, ENTRY_KEYS, where)
-    fields = _grid_fields(raw.get("grid", {}), default, where + ".grid")
-    return _grid(fields, _bool(raw.get("nonzero", nonzero), where + ".nonzero"), where + ".grid")
-
-
 def _labels_entry(raw: Any, default: dict, problem: Problem, where: str):
     """y: labels (0/1, one-hot for ce), a grid, or kept. A label of 0 is ordinary: nonzero defaults to false."""
     if raw is True:
@@ -244,57 +207,13 @@ def _labels_entry(raw: Any, default: dict, problem: Problem, where: str):
     return grid
 
 
-def _grid_fields(raw: Any, default: dict, where: str) -> dict:
-    if not isinstance(raw, dict):
-        raise SpecError(where, f"expected a mapping {{low, high, step}}, got {_describe(raw)}")
-    _known(raw, GRID_KEYS, where)
-    return {**default, **raw}
-
-
-def _grid(fields: dict, nonzero: bool, where: str) -> Grid:
-    low, high, step = (_number(fields[k], f"{where}.{k}") for k in GRID_KEYS)
-    for name, value in (("low", low), ("high", high)):
-        if abs(value) > GRID_MAX:
-            raise SpecError(f"{where}.{name}", f"expected a number from {-GRID_MAX:g} to {GRID_MAX:g}, got {value:g}")
-    if not MIN_STEP <= step <= GRID_MAX:
-        raise SpecError(f"{where}.step", f"expected a step from {MIN_STEP:g} to {GRID_MAX:g}, got {step:g}")
-    if low > high:
-        raise SpecError(f"{where}.high", f"expected a number >= low ({low:g}), got {high:g}")
-    try:
-        digits = max(0, -Decimal(repr(step)).normalize().as_tuple().exponent)
-    except InvalidOperation:  # pragma: no cover - step is finite here
-        raise SpecError(f"{where}.step", "expected a decimal number") from None
-    lo, hi = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-    grid = Grid(lo, hi, step, min(digits, 12), nonzero)
-    if lo > hi or grid.size < 1:
-        raise SpecError(where, f"no multiple of {step:g} lies in [{low:g}, {high:g}]" + (" other than 0" if nonzero and lo <= hi else ""))
-    return grid
-
-
-def _known(raw: dict, keys: tuple, where: str) -> None:
-    for key in raw:
-        if key not in keys:
-            raise SpecError(f"{where}.{key}", f"unknown field; known fields: {', '.join(keys)}")
-
-
-def _bool(value: Any, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise SpecError(where, f"expected true or false, got {_describe(value)}")
-    return value
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(float(value)):
-        raise SpecError(where, f"expected a number, got {_describe(value)}")
-    return float(value)
-
-
-
 # -- drawing -------------------------------------------------------------------------
 
 
 def draw(plan: Plan, problem: Problem, rng: np.random.Generator) -> dict:
     """A spec mapping like the problem's own, with the planned values drawn (and no randomize/init)."""
+    if isinstance(plan, GraphPlan):
+        return plan.draw(problem, rng)
     spec = {k: v for k, v in problem.source.items() if k not in ("randomize", "init", "params", "data")}
     params = {}
     for name in problem.param_names():  # parameter order, so a draw does not depend on dict order
@@ -334,6 +253,8 @@ def _labels(rng: np.random.Generator, n: int, n_out: int, one_hot: bool, balance
 
 def describe(plan: Plan, problem: Problem, name: str) -> str:
     """A constraint's field path and what it asks, for error messages."""
+    if isinstance(plan, GraphPlan):
+        return plan.describe(problem, name)
     c = plan.constraints
     if name == "max_preactivation":
         text = f"|a| <= {c.max_preactivation:g} in every sigmoid, tanh and softmax layer"
@@ -348,6 +269,8 @@ def describe(plan: Plan, problem: Problem, name: str) -> str:
 
 def unmet_before_run(plan: Plan, problem: Problem) -> str | None:
     """The first constraint on the drawn data alone that the problem breaks, or None."""
+    if isinstance(plan, GraphPlan):
+        return None
     c = plan.constraints
     if c.distinct_examples and len(problem.data) > 1:
         xs = {tuple(e.x.tolist()) for e in problem.data}
@@ -369,6 +292,8 @@ def labels_balanced(problem: Problem) -> bool:
 
 def unmet_in_trace(plan: Plan, problem: Problem, values: dict) -> str | None:
     """The first constraint the traced (float) values break, or None."""
+    if isinstance(plan, GraphPlan):
+        return plan.unmet_in_trace(problem, values)
     if not all(np.all(np.isfinite(np.asarray(v, dtype=float))) for v in values.values()):
         return "finite"
     c = plan.constraints

@@ -74,6 +74,7 @@ class Scope:
     aggregate: bool  # the last iteration's batch mean (gd, minibatch) is asked
     update: bool  # the last iteration's update is asked
     total: int  # the problem's iterations
+    passes: bool = False  # a graph's: `parts` are the titles of its passes (View.passes), no iterations
 
 
 def step_paths(asked: list[str], view) -> set[str]:
@@ -104,6 +105,12 @@ def _hit(step_path: str, needed: set[str]) -> bool:
 
 def scope_of(view, asked: list[str]) -> Scope:
     """The iterations and parts of `view` the asked paths (canonical, in computation order) need."""
+    if view.passes and not view.iterations:  # a graph: its passes up to the last holding an asked value
+        wanted = set(asked)
+        titles = [sec.title for sec in view.passes]
+        upto = 1 + max((k for k, sec in enumerate(view.passes)
+                        if any(s.path in wanted for part in sec.parts for s in part.steps)), default=-1)
+        return Scope(0, tuple(titles[:upto]), False, False, 0, passes=True)
     needed = step_paths(asked, view)
     last = 0
     for it in view.iterations:
@@ -133,7 +140,12 @@ def _all_steps(it):
 
 def cut_view(view, scope: Scope):
     """The View with only what `scope` asks: iterations up to the last asked, that one cut to its parts;
-    the summary keeps the rows of the iterations shown whole (and `final` if the last update is asked)."""
+    the summary keeps the rows of the iterations shown whole (and `final` if the last update is asked).
+    A graph keeps the passes asked, and its table of every value and gradient if the backward pass is."""
+    if scope.passes:
+        passes = [sec for sec in view.passes if sec.title in scope.parts]
+        whole = len(passes) == len(view.passes)
+        return dataclasses.replace(view, passes=passes, summary_rows=view.summary_rows if whole else [])
     its = list(view.iterations[: max(scope.last - 1, 0)])
     if scope.last:
         it = view.iterations[scope.last - 1]
@@ -152,6 +164,11 @@ def cut_view(view, scope: Scope):
 
 def statement(scope: Scope) -> str:
     """The sheet's first sentence: what to work out, and whether the update is asked."""
+    if scope.passes:  # a graph: its passes, in order
+        if not scope.parts:
+            return "Answer from the problem as given."
+        parts = ["the " + p[0].lower() + p[1:] for p in scope.parts]
+        return "Work out " + (parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]) + "."
     if scope.last == 0:
         return "Answer from the problem as given."
     parts = ["the " + p[0].lower() + p[1:] for p in scope.parts]

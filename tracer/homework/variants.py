@@ -26,7 +26,7 @@ import numpy as np
 
 from ..engine import run
 from ..engine.trace import Trace
-from ..errors import TracerError
+from ..errors import SpecError, TracerError
 from ..files import OutputFolder
 from ..grade.answers import VARIANT_KEY, AnswerError, AnswerSheet, read_answers
 from ..grade.check import Checker
@@ -35,6 +35,7 @@ from ..problem.network import Problem
 from ..problem.spec import load_problem, problem_from_dict
 from .asking import default_ask, key_entries, precision_words, step_symbols
 from .randomize import Plan, describe, draw, plan_for, unmet_before_run, unmet_in_trace
+from .randomize_graph import UNDEFINED
 from .sheet import Scope, SheetOptions, cut_view, scope_of, sheet_options, statement
 
 ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -61,6 +62,8 @@ def _rng(seed: int, vid: str, attempt: int) -> np.random.Generator:
 
 
 def _fingerprint(problem: Problem) -> tuple:
+    if problem.kind == "graph":
+        return tuple(round(float(v), 12) for _, v in problem.inputs)
     parts = [problem.params[n].ravel() for n in problem.param_names()]
     parts += [np.concatenate([e.x, e.y]) for e in problem.data]
     return tuple(np.round(np.concatenate(parts), 12).tolist())
@@ -96,12 +99,18 @@ class Generator:
             spec["title"] = f"{self.base.title} (variant {vid})"
             spec["ask"] = list(self.ask)
             spec.pop("published", None)  # a source's printed numbers belong to the spec's own numbers
-            problem = problem_from_dict(spec)
-            reason = unmet_before_run(self.plan, problem)
-            trace = None
-            if reason is None:
-                trace = run(problem, arithmetic="float")
-                reason = unmet_in_trace(self.plan, problem, trace.values)
+            try:
+                problem = problem_from_dict(spec)
+                reason = unmet_before_run(self.plan, problem)
+                trace = None
+                if reason is None:
+                    trace = run(problem, arithmetic="float")
+                    reason = unmet_in_trace(self.plan, problem, trace.values)
+            except SpecError as err:
+                if not err.where.startswith("graph.nodes."):  # a drawn graph's node undefined: redrawn
+                    raise
+                failures[f"{UNDEFINED}:{err}"] += 1
+                continue
             if reason is None and _fingerprint(problem) in taken:  # last: so `redrawn` means it mattered
                 reason = "duplicate"
             if reason is None:
@@ -350,7 +359,7 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     if space is not None or solution is not None:
         options = sheet_options(gen.base, space, solution)
     folder = OutputFolder(out_dir, force=force, inputs=inputs)
-    folder.check(output_names(ids, fmt, gen.base.figures))
+    folder.check(output_names(ids, fmt, getattr(gen.base, "figures", ())))  # a graph has no figures yet
     folder.create()
     files: list[str] = []
 

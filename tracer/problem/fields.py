@@ -36,7 +36,7 @@ GROUPS = (
 GRAPH_SECTION_KEYS = ("inputs", "nodes", "output")
 # The top-level fields a graph problem has (the network's training fields do not apply).
 # No `randomize:` yet: drawing variants of a graph's inputs is not built (tracer.homework.randomize).
-GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "sheet")
+GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "randomize", "sheet")
 MAX_GRAPH_NODES = 2000
 MAX_GRAPH_INPUTS = 2000
 MAX_NAME_LENGTH = 24
@@ -91,15 +91,22 @@ MAX_SIG_FIGS = 15
 
 # -- randomize: (read by tracer.homework.randomize) --------------------------------------
 
-RANDOMIZE_KEYS = ("params", "data", "grids", "nonzero", "constraints", "attempts")
-RANDOMIZE_CONSTRAINT_KEYS = ("max_preactivation", "min_gradient", "balanced_labels", "distinct_examples")
+RANDOMIZE_KEYS = ("params", "data", "inputs", "grids", "nonzero", "constraints", "attempts")
+RANDOMIZE_NETWORK_KEYS = ("params", "data", "grids", "nonzero", "constraints", "attempts")
+RANDOMIZE_GRAPH_KEYS = ("inputs", "grids", "nonzero", "constraints", "attempts")  # a graph draws its inputs
+RANDOMIZE_CONSTRAINT_KEYS = ("max_preactivation", "min_gradient", "balanced_labels", "distinct_examples", "require")
+RANDOMIZE_NETWORK_CONSTRAINTS = ("max_preactivation", "min_gradient", "balanced_labels", "distinct_examples")
+RANDOMIZE_GRAPH_CONSTRAINTS = ("min_gradient", "require")
+RANDOMIZE_MAX_REQUIRE = 50  # conditions in constraints.require
 RANDOMIZE_GRID_KEYS = ("low", "high", "step")
 RANDOMIZE_ENTRY_KEYS = ("grid", "nonzero")
 RANDOMIZE_DEFAULT_GRIDS = {
     "params": {"low": -1, "high": 1, "step": 0.1},
     "x": {"low": 0, "high": 3, "step": 1},
     "y": {"low": 0, "high": 1, "step": 0.1},
+    "inputs": {"low": -5, "high": 5, "step": 1},  # a graph's inputs
 }
+RANDOMIZE_NETWORK_GRIDS = ("params", "x", "y")
 RANDOMIZE_DEFAULT_CONSTRAINTS = {
     "max_preactivation": 3.0, "min_gradient": 1.0, "balanced_labels": True, "distinct_examples": True,
 }

@@ -65,7 +65,7 @@ class GraphProblem:
     arithmetic: str = DEFAULT_ARITHMETIC
     ask: tuple[str, ...] = ()
     grading: Mapping[str, Any] = field(default_factory=dict)
-    randomize: Any = None
+    randomize: Any = None  # the raw `randomize:` section; validated by tracer.homework.randomize_graph
     sheet: Any = None
     published: tuple = ()
     source: dict = field(default_factory=dict, compare=False, repr=False)
@@ -101,8 +101,6 @@ class GraphProblem:
 
 def parse(spec: dict) -> GraphProblem:
     """A GraphProblem from a spec mapping (the kind whose section is `graph`)."""
-    if "randomize" in spec:
-        raise SpecError("randomize", "variants of a graph problem are not supported yet; remove randomize:")
     for key in spec:
         if key not in GRAPH_SPEC_KEYS:
             raise SpecError(str(key), f"not a field of a graph problem; its fields: {', '.join(GRAPH_SPEC_KEYS)}")
@@ -185,7 +183,7 @@ def parse(spec: dict) -> GraphProblem:
         raise SpecError("grading", f"expected a mapping, got {describe(grading)}")
     return GraphProblem(title=title, inputs=tuple(inputs), nodes=tuple(nodes), output=output, decimals=decimals,
                         description=description, arithmetic=arithmetic, ask=tuple(ask_raw), grading=grading,
-                        sheet=spec.get("sheet"), source=spec)
+                        randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec)
 
 
 def _check_name(name: Any, where: str) -> None:

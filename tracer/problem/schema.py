@@ -64,6 +64,7 @@ from .fields import (
     RANDOMIZE_KEYS,
     RANDOMIZE_LABELS,
     RANDOMIZE_MAX_ATTEMPTS,
+    RANDOMIZE_MAX_REQUIRE,
     RANDOMIZE_MIN_STEP,
     REQUIRED_KEYS,
     RULES,
@@ -331,7 +332,7 @@ def _graph() -> dict:
     return _object(
         "A computational graph instead of layers: inputs with their values, nodes in order (each an "
         "expression of inputs and earlier nodes), the output node. Its problem has one evaluation, no "
-        "training: only title, description, graph, decimals, arithmetic, ask, grading, sheet (no randomize: yet).",
+        "training: only title, description, graph, decimals, arithmetic, ask, grading, randomize (its inputs), sheet.",
         {
             "inputs": {"description": f"Each input's value (a number or a constant expression), 1 to {MAX_GRAPH_INPUTS}.",
                        "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
@@ -469,6 +470,7 @@ def _randomize() -> dict:
         "params": "The default grid of drawn parameters.",
         "x": "The default grid of drawn inputs.",
         "y": "The default grid of drawn targets (mse, sse, mae; bce and ce labels are drawn 0/1 and one-hot).",
+        "inputs": "The default grid of a graph's drawn inputs.",
     }
     assert tuple(kinds_of_grid) == tuple(RANDOMIZE_DEFAULT_GRIDS)
     c = RANDOMIZE_DEFAULT_CONSTRAINTS
@@ -485,6 +487,9 @@ def _randomize() -> dict:
                             "type": "boolean", "default": c["balanced_labels"]},
         "distinct_examples": {"description": "No two examples with the same x.", "type": "boolean",
                               "default": c["distinct_examples"]},
+        "require": {"description": "A graph's conditions on its inputs' and nodes' values, each EXPR OP EXPR "
+                                   "(OP one of < <= > >= == !=), e.g. \"q > 0\".",
+                    "type": "array", "items": {"type": "string"}, "maxItems": RANDOMIZE_MAX_REQUIRE},
     }
     assert tuple(constraints) == RANDOMIZE_CONSTRAINT_KEYS
     section = {
@@ -515,9 +520,20 @@ def _randomize() -> dict:
             ],
             "default": "all",
         },
+        "inputs": {
+            "description": "A graph's inputs to draw: all, none, a list of names, or a mapping name -> entry "
+                           "(true: the inputs grid; false: keep; or {grid, nonzero}). The rest keep the spec's values.",
+            "anyOf": [
+                {"type": "string", "enum": ["all", "none"]},
+                {"type": "boolean"},
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "object", "additionalProperties": entry("How to draw this input.")},
+            ],
+            "default": "all",
+        },
         "grids": _object("The default grid of each kind: the multiples of step in [low, high].",
                          {kind: grid(text, dict(RANDOMIZE_DEFAULT_GRIDS[kind])) for kind, text in kinds_of_grid.items()}),
-        "nonzero": {"description": "Leave 0 out of the params and x grids (an entry may say otherwise).",
+        "nonzero": {"description": "Leave 0 out of the params, x and inputs grids (an entry may say otherwise).",
                     "type": "boolean", "default": True},
         "constraints": _object("What every draw must satisfy; a draw that does not is redrawn.", constraints),
         "attempts": _whole(f"Draws per variant before giving up, 1 to {RANDOMIZE_MAX_ATTEMPTS}.", 1,
