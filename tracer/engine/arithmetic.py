@@ -3,8 +3,9 @@
 - float: float64, displayed rounded. The default.
 - exact: every value carried with 50 significant digits (mpmath, in a private
   context: no global precision is changed), spec numbers read as the decimals
-  they are written as (0.1 is 1/10, not the nearest double), so every digit a
-  handout shows is certified.
+  they are written as (0.1 is 1/10, not the nearest double; a number written as
+  an expression, "1/3" or "1 + sin(pi/4)", evaluated again from its tree), so
+  every digit a handout shows is certified.
 - by-hand: float64, but every recorded intermediate is rounded to `decimals`
   places (half away from zero, on its decimal digits) before it is used further,
   as a student with a calculator does. Outputs, losses and derivatives are then
@@ -20,6 +21,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 import numpy as np
 
+from ..problem import expr as E
 from .functions import FLOAT, Ops
 
 MODES = ("float", "exact", "by-hand")
@@ -33,7 +35,9 @@ class Arithmetic:
     ops: Ops = FLOAT
     by_hand = False
 
-    def array(self, values) -> np.ndarray:
+    def array(self, values, written=None) -> np.ndarray:
+        """`values` in this arithmetic; `written` ({index: expr.Written}, Problem.written) is for
+        exact arithmetic, which reads those entries again from their text ("1/3")."""
         return np.array(values, dtype=np.float64)
 
     def scalar(self, x):
@@ -86,6 +90,7 @@ class Exact(Arithmetic):
 
         self.ctx = mpmath.MPContext()
         self.ctx.dps = digits
+        self._numbers = None
         ctx = self.ctx
 
         def softplus(z):  # log(1 + e^z) without overflow for large z
@@ -94,15 +99,40 @@ class Exact(Arithmetic):
         vec = lambda f: np.frompyfunc(f, 1, 1)  # noqa: E731
         self.ops = Ops(vec(ctx.exp), vec(ctx.log), vec(ctx.tanh), vec(softplus))
 
+    @property
+    def numbers(self) -> E.Numbers:
+        """The expression grammar in this context: literals read as the decimals written, functions exact."""
+        if self._numbers is None:
+            ctx = self.ctx
+
+            def sigmoid(x):
+                return 1 / (1 + ctx.exp(-x))
+
+            self._numbers = E.Numbers(
+                literal=ctx.mpf,
+                constant=lambda name: {"pi": ctx.pi, "e": ctx.e}[name],
+                functions={"exp": ctx.exp, "log": ctx.log, "sqrt": ctx.sqrt, "sin": ctx.sin, "cos": ctx.cos,
+                           "tanh": ctx.tanh, "sigmoid": sigmoid, "relu": lambda x: x if x > 0 else ctx.mpf(0),
+                           "max": lambda a, b: a if a >= b else b, "min": lambda a, b: a if a <= b else b,
+                           "abs": abs},
+                isfinite=ctx.isfinite,
+                is_integer=lambda x: ctx.isint(x),
+            )
+        return self._numbers
+
     def _mpf(self, v):
         if isinstance(v, self.ctx.mpf):
             return v
+        if isinstance(v, E.Written):  # "1/3", "1 + sin(pi/4)": evaluated again with every digit
+            return E.evaluate(v.tree, {}, self.numbers)
         return self.ctx.mpf(repr(float(v)))  # the decimal as written, not the binary double
 
-    def array(self, values) -> np.ndarray:
+    def array(self, values, written=None) -> np.ndarray:
         arr = np.asarray(values, dtype=object)
         out = np.empty(arr.shape, dtype=object)
         for idx, v in np.ndenumerate(arr):
+            out[idx] = self._mpf(v)
+        for idx, v in (written or {}).items():
             out[idx] = self._mpf(v)
         return out
 

@@ -37,22 +37,8 @@ from .trace import Trace
 
 
 def exact_numbers(ar: Exact) -> E.Numbers:
-    """The expression grammar in mpmath: literals read as the decimals written, functions exact."""
-    ctx = ar.ctx
-
-    def sigmoid(x):
-        return 1 / (1 + ctx.exp(-x))
-
-    return E.Numbers(
-        literal=ctx.mpf,
-        constant=lambda name: {"pi": ctx.pi, "e": ctx.e}[name],
-        functions={"exp": ctx.exp, "log": ctx.log, "sqrt": ctx.sqrt, "sin": ctx.sin, "cos": ctx.cos,
-                   "tanh": ctx.tanh, "sigmoid": sigmoid, "relu": lambda x: x if x > 0 else ctx.mpf(0),
-                   "max": lambda a, b: a if a >= b else b, "min": lambda a, b: a if a <= b else b,
-                   "abs": abs},
-        isfinite=ctx.isfinite,
-        is_integer=lambda x: ctx.isint(x),
-    )
+    """The expression grammar in mpmath (the arithmetic's own, tracer.engine.arithmetic)."""
+    return ar.numbers
 
 
 def _numbers(ar) -> E.Numbers:
@@ -166,11 +152,7 @@ def run(problem: GraphProblem, arithmetic: str | None = None) -> Trace:
 
     env = {}
     for name, value in problem.inputs:
-        if isinstance(value, E.Written) and isinstance(ar, Exact):
-            v = E.evaluate(value.tree, {}, numbers)  # "1/3" with every digit
-        else:
-            v = ar.scalar(value)
-        env[name] = put(name, v)
+        env[name] = put(name, ar.scalar(value))  # exact: "1/3" with every digit (Exact._mpf)
     for node in problem.nodes:
         env[node.name] = put(node.name, _at(node, lambda: E.evaluate(node.expr, env, numbers)))
     local = {}

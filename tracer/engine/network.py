@@ -47,7 +47,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
     """Trace `problem.iterations` parameter updates in the problem's arithmetic (or `arithmetic`)."""
     ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals, problem.sig_figs)
     ops = ar.ops
-    params = {k: ar.array(v) for k, v in problem.params.items()}
+    params = {k: ar.array(v, problem.written.get(k)) for k, v in problem.params.items()}
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
     trace = Trace(problem, iterations, arithmetic=ar.name)
     rec = trace.values
@@ -87,7 +87,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
             for n, index in enumerate(it.examples, start=1):
                 e = it.example_prefix(n)
                 ex = problem.data[index]
-                x, y = ar.array(ex.x), ar.array(ex.y)
+                x, y = ar.array(ex.x, problem.written.get(f"data[{index}].x")), ar.array(ex.y, problem.written.get(f"data[{index}].y"))
                 rec[e + "x"] = x
                 if has_loss:
                     rec[e + "y"] = y
@@ -192,14 +192,15 @@ def _final_pass(problem: Problem, ar, params: dict, acts: list, put) -> None:
     where a table of iterations ends, without running one more."""
     L, ops = problem.depth, ar.ops
     rows, losses = [], []
-    for ex in problem.data:
-        h, a = ar.array(ex.x), None
+    for index, ex in enumerate(problem.data):
+        h, a = ar.array(ex.x, problem.written.get(f"data[{index}].x")), None
         for l in range(1, L + 1):
             a = ar.round(params[f"W{l}"] @ h + params[f"b{l}"])
             h = ar.round(acts[l - 1][0](a))
         rows.append(h)
         if problem.loss != "none":
-            value = F.loss_value(problem.loss, problem.activations[-1], ar.array(ex.y), h, a, ops, from_output=ar.by_hand)
+            y = ar.array(ex.y, problem.written.get(f"data[{index}].y"))
+            value = F.loss_value(problem.loss, problem.activations[-1], y, h, a, ops, from_output=ar.by_hand)
             losses.append(ar.scalar(F.loss_scale(problem.loss, problem.loss_half) * value))
     put("final.yhat", np.stack(rows))
     if losses:

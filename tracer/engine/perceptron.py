@@ -32,7 +32,7 @@ def threshold(act: str, a, ar) -> np.ndarray:
 def run(problem, arithmetic: str | None = None) -> Trace:
     """Trace `problem.iterations` perceptron updates in the problem's arithmetic (or `arithmetic`)."""
     ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals)
-    params = {k: ar.array(v) for k, v in problem.params.items()}
+    params = {k: ar.array(v, problem.written.get(k)) for k, v in problem.params.items()}
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
     trace = Trace(problem, iterations, arithmetic=ar.name)
     rec = trace.values
@@ -52,8 +52,9 @@ def run(problem, arithmetic: str | None = None) -> Trace:
             p = it.prefix
             for name in ("W1", "b1"):
                 rec[p + name] = params[name].copy()
-            ex = problem.data[it.examples[0]]
-            x, y = ar.array(ex.x), ar.array(ex.y)
+            index = it.examples[0]
+            ex = problem.data[index]
+            x, y = ar.array(ex.x, problem.written.get(f"data[{index}].x")), ar.array(ex.y, problem.written.get(f"data[{index}].y"))
             rec[p + "x"], rec[p + "y"] = x, y
             a = put(p + "a1", params["W1"] @ x + params["b1"])
             yhat = threshold(act, a, ar)

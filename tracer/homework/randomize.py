@@ -46,6 +46,7 @@ from ..problem.validate import (
     describe as _describe,  # one wording for values in every spec error
 )
 from ..problem.validate import name_of as _name_of
+from ..problem.validate import with_written_text
 from . import randomize_graph
 from .grids import ENTRY_KEYS, GRID_KEYS, GRID_MAX, MIN_STEP, Grid, _bool, _entry, _grid, _grid_fields, _known, _number  # noqa: F401
 from .randomize_graph import GraphPlan
@@ -220,6 +221,8 @@ def draw(plan: Plan, problem: Problem, rng: np.random.Generator) -> dict:
         grid = plan.params[name]
         value = problem.params[name] if grid is None else grid.draw(rng, problem.params[name].shape)
         params[name] = np.asarray(value, dtype=float).tolist()
+        if grid is None:  # kept: a "1/3" stays text, for exact arithmetic
+            with_written_text(params[name], problem.written.get(name))
     n = len(problem.data)
     xs = np.array([e.x for e in problem.data]) if plan.x is None else plan.x.draw(rng, (n, problem.layers[0]))
     if plan.y is None:
@@ -232,6 +235,10 @@ def draw(plan: Plan, problem: Problem, rng: np.random.Generator) -> dict:
         ys = plan.y.draw(rng, (n, problem.layers[-1]))
     spec["params"] = params
     spec["data"] = [{"x": x.tolist(), "y": y.tolist()} for x, y in zip(xs, ys)]
+    for i, row in enumerate(spec["data"]):
+        for key, drawn in (("x", plan.x), ("y", plan.y)):
+            if drawn is None:
+                with_written_text(row[key], problem.written.get(f"data[{i}].{key}"))
     return spec
 
 

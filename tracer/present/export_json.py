@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..engine.trace import Trace
+from ..problem.validate import with_written_text as _as_written
 
 
 class _Digits(float):
@@ -48,15 +49,17 @@ def spec_dict(trace: Trace) -> dict:
         "layers": list(p.layers),
         "activation": list(p.activations),
         "loss": p.loss,
-        "params": {k: _plain(v) for k, v in p.params.items()},
+        "params": {k: _as_written(_plain(v), p.written.get(k)) for k, v in p.params.items()},
         # loss none has no targets; a perceptron (whose loss is also "none") learns from its labels
-        "data": [{"x": _plain(e.x), "y": _plain(e.y)} if p.loss != "none" or p.kind == "perceptron"
-                 else {"x": _plain(e.x)} for e in p.data],
-        "learning_rate": p.learning_rate,
+        "data": [{"x": _as_written(_plain(e.x), p.written.get(f"data[{i}].x")),
+                  "y": _as_written(_plain(e.y), p.written.get(f"data[{i}].y"))}
+                 if p.loss != "none" or p.kind == "perceptron"
+                 else {"x": _as_written(_plain(e.x), p.written.get(f"data[{i}].x"))} for i, e in enumerate(p.data)],
+        "learning_rate": getattr(p.learning_rate, "text", p.learning_rate),
         "iterations": p.iterations,
         "mode": p.mode,
         "decimals": p.decimals,
-        "l2": p.l2,
+        "l2": getattr(p.l2, "text", p.l2),
         "frozen": list(p.frozen),
         "arithmetic": trace.arithmetic,
     }

@@ -71,9 +71,10 @@ def unfold_params(raw: dict, layers, profile: Profile) -> dict:
         if got != (rows, cols):
             raise SpecError(f"params.{w}", f"expected shape {rows}x{cols} ({layout_text(profile)}), "
                             f"got {shape_of(raw[w])}")
-        folded = matrix(raw[w], rows, cols, f"params.{w}", list(layers))  # numbers checked, element by element
+        matrix(raw[w], rows, cols, f"params.{w}", list(layers))  # numbers checked, element by element
         bias_row = 0 if profile.bias_mode == "first" else rows - 1
         weight_rows = [r for r in range(rows) if r != bias_row]
-        out[w] = folded[weight_rows].T.tolist()
-        out[b] = folded[bias_row].tolist()
+        # the entries as written (a "1/3" stays text, for exact arithmetic), moved to canonical places
+        out[w] = [[raw[w][r][c] for r in weight_rows] for c in range(cols)]
+        out[b] = list(raw[w][bias_row])
     return out

@@ -53,6 +53,7 @@ from .validate import (
     readonly,
     vector,
 )
+from .validate import written as validate_written
 
 # Losses that take log(yhat): the output must lie in (0, 1).
 _PROBABILITY_LOSSES = ("bce", "ce")
@@ -100,6 +101,9 @@ class Problem:
     batch_loss: str = "mean"  # mean | sum over an iteration's examples
     sig_figs: int | None = None  # round to significant figures instead of `decimals` places
     show: tuple[str, ...] = ()  # extra quantities the handout shows (error, grad.x, loss_terms)
+    # The numbers written as text ("1/3"), so exact arithmetic reads them with every digit (the
+    # arrays hold their doubles): {"W1" | "b1" | "data[0].x" | "data[0].y": {index: expr.Written}}.
+    written: Mapping[str, Mapping[tuple, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def depth(self) -> int:
@@ -177,7 +181,7 @@ def parse(spec: dict) -> Problem:
         raise SpecError("loss", "bce goes with a sigmoid output; use ce with softmax")
 
     conventions.check_loss(loss, layers)
-    params = _params(spec, layers)
+    params, written = _params(spec, layers)
 
     data_raw = spec["data"]
     if not isinstance(data_raw, list):
@@ -187,6 +191,10 @@ def parse(spec: dict) -> Problem:
     if len(data_raw) > MAX_EXAMPLES:
         raise SpecError("data", f"at most {MAX_EXAMPLES} examples, got {len(data_raw)}")
     data = tuple(_example(e, i, layers, loss) for i, e in enumerate(data_raw))
+    for i, e in enumerate(data_raw):
+        for key in EXAMPLE_KEYS:
+            if written_here := validate_written(e.get(key)):
+                written[f"data[{i}].{key}"] = written_here
 
     learning_rate = conventions.learning_rate(spec, loss)
     iterations = integer(spec["iterations"], "iterations", 1, MAX_ITERATIONS)
@@ -242,7 +250,7 @@ def parse(spec: dict) -> Problem:
         learning_rate=learning_rate, iterations=iterations, mode=mode, batch_size=batch_size,
         shuffle_seed=shuffle_seed, decimals=decimals, l2=l2, frozen=frozen,
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
-        randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec,
+        randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec, written=written,
         **conventions.parse(spec, loss),
         figures=parse_figures(spec.get("figures"), iterations, updates=learning_rate is not None),
     )
@@ -253,13 +261,14 @@ def parse(spec: dict) -> Problem:
     return problem
 
 
-def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
+def _params(spec: dict, layers: list[int]) -> tuple[dict[str, np.ndarray], dict]:
+    """The parameters, and those of their entries written as text (see Problem.written)."""
     depth = len(layers) - 1
     has_params, has_init = "params" in spec, "init" in spec
     if has_params == has_init:
         raise SpecError("params", "give exactly one of params (the values) or init (a seeded draw)")
     if has_init:
-        return _draw_params(spec["init"], layers)
+        return _draw_params(spec["init"], layers), {}
     raw = spec["params"]
     if not isinstance(raw, dict):
         raise SpecError("params", f"expected a mapping W1, b1, W2, ..., got {describe(raw)}")
@@ -277,7 +286,8 @@ def _params(spec: dict, layers: list[int]) -> dict[str, np.ndarray]:
                 raise SpecError(f"params.{name}", "missing")
         params[w] = matrix(raw[w], layers[l], layers[l - 1], f"params.{w}", layers)
         params[b] = vector(raw[b], layers[l], f"params.{b}", scalar_ok=True)
-    return params
+    written = {name: w for name in params if (w := validate_written(raw[name]))}
+    return params, written
 
 
 def _draw_params(init: Any, layers: list[int]) -> dict[str, np.ndarray]:

@@ -92,6 +92,35 @@ def matrix(value: Any, rows: int, cols: int, where: str, layers: list[int]) -> n
     return np.array([[number(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(value)])
 
 
+def written(value: Any) -> dict:
+    """{index: expr.Written} of the entries of an already validated number, list or list of rows
+    that are written as text ("1/3"), so exact arithmetic can read them with every digit; a lone
+    number (a vector of one given as a scalar) is index (0,). Empty if none is text."""
+    from .expr import constant
+
+    out = {}
+    if isinstance(value, str):
+        out[(0,)] = constant(value, "")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if isinstance(v, str):
+                out[(i,)] = constant(v, "")
+            elif isinstance(v, list):
+                out.update({(i, j): constant(u, "") for j, u in enumerate(v) if isinstance(u, str)})
+    return out
+
+
+def with_written_text(plain: list, written) -> list:
+    """Nested lists of numbers with the entries of `written` (see `written`) put back as the text
+    they were written as ("1/3"), so a spec made from a Problem is the spec it was read from."""
+    for idx, value in (written or {}).items():
+        row = plain
+        for i in idx[:-1]:
+            row = row[i]
+        row[idx[-1]] = value.text
+    return plain
+
+
 def name_of(value: Any) -> str:
     """A value that should have been a name: quoted if it is text, else described."""
     return repr(value) if isinstance(value, str) else describe(value)
