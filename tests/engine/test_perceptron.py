@@ -210,3 +210,21 @@ def test_the_shipped_pair_share_data_and_start():
     for name in ("W1", "b1"):
         np.testing.assert_array_equal(a.params[name], b.params[name])
     assert (a.learning_rate, a.iterations) == (b.learning_rate, b.iterations)
+
+
+def test_by_hand_sig_figs_round_to_figures_and_say_so():
+    """sig_figs in by-hand arithmetic rounds every intermediate to N significant figures (not
+    `decimals` places), and the handout says so."""
+    from tracer.present.view import build_view  # noqa: PLC0415  (present, over this engine's trace)
+    from tracer.present.render import render_view  # noqa: PLC0415
+
+    raw = spec(params={"W1": [[0.31234, 0.1]], "b1": [0.2]}, learning_rate=0.123, sig_figs=2, iterations=2,
+               arithmetic="by-hand")
+    del raw["decimals"]
+    problem = load_problem(raw)
+    trace = run(problem)
+    assert np.ravel(trace.value("iter2.W1")).tolist() == [0.31, 0.1]  # 0.31234 at 2 figures
+    assert np.ravel(trace.value("iter2.b1")).tolist() == [0.077]  # 0.2 - 0.123 at 2 figures, not 0.08
+    assert np.ravel(trace.value("iter2.a1")).tolist() == [0.18]  # 0.1 + 0.077
+    text = render_view(build_view(trace), "markdown")
+    assert "rounded to 2 significant figures" in text and "decimal places" not in text

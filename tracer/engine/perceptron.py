@@ -31,7 +31,7 @@ def threshold(act: str, a, ar) -> np.ndarray:
 
 def run(problem, arithmetic: str | None = None) -> Trace:
     """Trace `problem.iterations` perceptron updates in the problem's arithmetic (or `arithmetic`)."""
-    ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals)
+    ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals, problem.sig_figs)
     params = {k: ar.array(v, problem.written.get(k)) for k, v in problem.params.items()}
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
     trace = Trace(problem, iterations, arithmetic=ar.name)

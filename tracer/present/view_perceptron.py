@@ -43,8 +43,11 @@ def build_perceptron_view(trace: Trace, notation: Notation | None = None) -> Vie
         ("Rule", RULE_TEXT),
         ("Training", mode_text(p)),
     ]
+    if p.sig_figs is not None:
+        setup.append(("Rounding", f"every number shown to {p.sig_figs} significant figures"))
     if trace.arithmetic == "by-hand":
-        setup.append(("Arithmetic", f"by hand: every intermediate rounded to {d} decimal places before it is used further"))
+        places = f"{p.sig_figs} significant figures" if p.sig_figs else f"{d} decimal places"
+        setup.append(("Arithmetic", f"by hand: every intermediate rounded to {places} before it is used further"))
     setup += parameter_lines(p, nt, "the weight matrix")
     initial = [[Step(sym, [c.fmt(mat)], path=f"iter1.{name}", value=mat)
                 for sym, mat, name in c.shown(1, p.params["W1"], p.params["b1"])]]
