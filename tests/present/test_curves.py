@@ -141,6 +141,11 @@ def test_a_diverged_run_plots_what_ran():
     t = trace.diverged[0]
     assert f"diverged in iteration {t}" in loss.caption
     assert all(x < t for x, _ in loss.layout.series[0].points)  # the last iteration's loss overflowed
+    # a loss over 300 decades: a logarithmic axis, in both drawings, every point on it
+    assert loss.layout.log and "ymode=log" in loss.tikz and "logarithmic" in loss.caption
+    lo, hi = loss.layout.y_range
+    assert all(lo <= y <= hi for _, y in loss.layout.series[0].points)
+    assert not yhat.layout.log  # outputs of both signs stay linear
     for fig in (loss, yhat):
         _svg_points(fig.svg)
 

@@ -19,7 +19,7 @@ iterations every k-th is plotted (the first and the last always).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,6 +30,7 @@ MAX_SERIES = 6  # curves in one plot (the palette's colours and dashes)
 MARKS_UP_TO = 40  # plotted iterations that still get a mark at each point
 Y_TICKS = 5  # about how many ticks the value axis gets
 X_TICKS = 8
+LOG_ABOVE = 3  # decades a positive loss spans before its axis is logarithmic (a diverging run)
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class CurveLayout:
     xticks: list[tuple[float, str]]  # (x, LaTeX math)
     yticks: list[tuple[float, str]]
     marks: bool  # a mark at every point (few iterations), else lines only
-    legend: list[str] = field(default_factory=list)
+    log: bool = False  # the value axis in decades (a positive curve over more than LOG_ABOVE of them)
 
     def coordinates(self) -> list[list[tuple[str, str]]]:
         """Each series' points as the emitters write them."""
@@ -88,6 +89,21 @@ def _value_axis(values: list[float]) -> tuple[tuple[float, float], list[tuple[fl
     first, last = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
     ticks = [(k * step, numfmt.tick(k * step, step)) for k in range(first, last + 1)]
     return (first * step, last * step), ticks
+
+
+def _log_axis(values: list[float]) -> tuple[tuple[float, float], list[tuple[float, str]]]:
+    """A logarithmic value axis: whole decades around the values, ticks at about Y_TICKS of them."""
+    # whole decades around the values, within a float's range
+    lo = max(-307, math.floor(math.log10(min(values)) + 1e-9))
+    hi = min(308, math.ceil(math.log10(max(values)) - 1e-9))
+    step = max(1, round(_nice_step(max(hi - lo, 1), Y_TICKS)))
+    lo = max(-307, step * math.floor(lo / step))  # the axis starts at a tick
+    ticks = range(step * math.ceil(lo / step), hi + 1, step)
+    return (10.0 ** lo, 10.0 ** hi), [(10.0 ** k, f"10^{{{k}}}") for k in ticks]
+
+
+def _spans_decades(values: list[float]) -> bool:
+    return bool(values) and min(values) > 0 and math.log10(max(values) / min(values)) > LOG_ABOVE
 
 
 def _iteration_axis(shown: list[int], final: bool) -> tuple[float | None, tuple[float, float], list[tuple[float, str]]]:
@@ -132,13 +148,13 @@ def _diverged_words(trace, dropped: bool) -> str:
     return f"; training diverged in iteration {t}" + (", and values no longer finite are left out" if dropped else "")
 
 
-def _layout(key, caption, ylabel, series, shown, final, plotted) -> CurveLayout:
+def _layout(key, caption, ylabel, series, shown, final, plotted, log=False) -> CurveLayout:
     final_x, x_range, xticks = _iteration_axis([it.t for it in shown] or [1], final)
     series = [Series(label, tuple((final_x if x is None else float(x), y) for x, y in pts))
               for label, pts in series if pts]  # a curve with no finite point is not drawn
-    y_range, yticks = _value_axis(plotted)
+    y_range, yticks = _log_axis(plotted) if log else _value_axis(plotted)
     return CurveLayout(key, caption, ylabel, "iteration", series, x_range, y_range, xticks, yticks,
-                       marks=len(shown) <= MARKS_UP_TO)
+                       marks=len(shown) <= MARKS_UP_TO, log=log)
 
 
 def loss_layout(c, key: str = "loss") -> CurveLayout:
@@ -162,7 +178,11 @@ def loss_layout(c, key: str = "loss") -> CurveLayout:
     caption = ("The loss per iteration" + ("" if single else f" (over {over})")
                + ("" if final is None else ", and at the trained weights (final" + ("" if single or c.p.mode == "gd" else ", over every example") + ")")
                + _thinning_words(its, shown) + _diverged_words(trace, dropped))
-    return _layout(key, caption, nt.loss, [("", points)], shown, final is not None, [y for _, y in points])
+    plotted = [y for _, y in points]
+    log = _spans_decades(plotted)
+    if log:
+        caption += " (a logarithmic axis)"
+    return _layout(key, caption, nt.loss, [("", points)], shown, final is not None, plotted, log)
 
 
 def yhat_layout(c, key: str = "yhat") -> CurveLayout:

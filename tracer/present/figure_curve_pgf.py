@@ -30,7 +30,7 @@ def pgfplot(layout: CurveLayout) -> str:
         f"ymin={coordinate(layout.y_range[0])}, ymax={coordinate(layout.y_range[1])}",
         f"xtick={{{xt}}}, xticklabels={{{xl}}}",
         f"ytick={{{yt}}}, yticklabels={{{yl}}}",
-        "scaled x ticks=false, scaled y ticks=false, minor tick num=0",
+        "scaled x ticks=false, scaled y ticks=false, minor tick num=0" + (", ymode=log" if layout.log else ""),
         r"tick label style={font=\footnotesize}, ymajorgrids, grid style={black!12}",
         rf"xlabel={{\small {layout.xlabel}}}",
         rf"ylabel={{${layout.ylabel}$}}, ylabel style={{rotate=-90}}",

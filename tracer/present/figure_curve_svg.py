@@ -9,6 +9,7 @@ is in `data-tex`, its text set by `tex_text` as in the network figure.
 
 from __future__ import annotations
 
+import math
 from xml.sax.saxutils import escape, quoteattr
 
 from .figure_curve import CurveLayout
@@ -43,6 +44,8 @@ def curve_svg(layout: CurveLayout, *, standalone: bool = True) -> str:
         return LEFT + (x - x0) / (x1 - x0) * PLOT_W
 
     def py(y: float) -> float:
+        if layout.log:  # decades evenly spaced, as pgfplots' ymode=log
+            return TOP + PLOT_H - (math.log10(y) - math.log10(y0)) / (math.log10(y1) - math.log10(y0)) * PLOT_H
         return TOP + PLOT_H - (y - y0) / (y1 - y0) * PLOT_H
 
     ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
