@@ -73,7 +73,7 @@ class Trace:
         except IndexError:
             raise KeyError(path) from None
 
-    def iteration(self, t: int) -> "IterationShown":
+    def iteration(self, t: int) -> IterationShown:
         """Iteration `t` (1-based) alone: shown in a notebook as the handout writes it."""
         if not 1 <= t <= len(self.iterations):
             raise TracerError(f"iteration {t}: expected 1 to {len(self.iterations)} (the iterations run)"
