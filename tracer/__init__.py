@@ -2,7 +2,9 @@
 
     from tracer import trace
     t = trace("examples/lecture-2-2-1.yaml")     # or a dict
-    t.value("iter2.delta1"); t.to_markdown(); t.to_latex(); t.to_json()
+    t.value("iter2.delta1")          # plain Python: a float, or (nested) lists
+    t.iteration(2)                   # one iteration alone, for a notebook's display
+    t.to_markdown(); t.to_latex(); t.to_html(); t.to_json()
 
 Attributes are imported on first use, so importing the package (as the CLI does
 for `--help`) loads neither numpy nor sympy.

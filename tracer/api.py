@@ -61,15 +61,27 @@ def render_document(problem, fmt: str, budget_mb: float | None = None, stem: str
     return document(traced, fmt, stem, slips=slips(problem, trace=traced) if problem.published else ())
 
 
-def render_trace(trace, fmt: str) -> str:
+def render_trace(trace, fmt: str, iteration: int | None = None) -> str:
+    """`trace` as 'latex', 'markdown', 'html' or 'json' text; 'notebook' is the HTML page set in
+    an iframe for a notebook's output. `iteration`: that iteration alone (not for json)."""
     if fmt == "json":
+        if iteration is not None:
+            from .errors import TracerError
+
+            raise TracerError("json holds the whole run; for one iteration pick its paths (iter2.*)")
         from .present.export_json import to_json
 
         return to_json(trace)
     from .grade.published import slips
-    from .present.render import render
+    from .present.render import embedded, render, render_iteration
 
-    return render(trace, fmt, slips=slips(trace.problem, trace=trace) if trace.problem.published else ())
+    noted = slips(trace.problem, trace=trace) if trace.problem.published else ()
+    page_fmt = "html" if fmt == "notebook" else fmt
+    if iteration is None:
+        text = render(trace, page_fmt, slips=noted)
+    else:
+        text = render_iteration(trace, page_fmt, iteration, slips=noted)
+    return embedded(text) if fmt == "notebook" else text
 
 
 def trace(source: str | Path | Mapping):

@@ -31,3 +31,8 @@ class SpecError(TracerError):
 
 class TemplateNotFound(TracerError):
     """No template of that name in any of the searched places."""
+
+
+class MissingDependency(TracerError):
+    """An optional package a format needs is not installed (latex2mathml for HTML); a
+    notebook's rich display falls back to another format on it."""

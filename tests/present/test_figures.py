@@ -168,7 +168,10 @@ def test_every_example_compiles_with_iteration_figures(name, tmp_path):
 
 
 def test_parse_figures():
-    assert parse_figures(None, 3) == (FigureChoice("network"),)
+    assert parse_figures(None, 1) == (FigureChoice("network"),)
+    # past one iteration the curves too, the loss only where there is one
+    assert parse_figures(None, 3) == (FigureChoice("network"), FigureChoice("loss"), FigureChoice("yhat"))
+    assert parse_figures(None, 3, loss=False) == (FigureChoice("network"), FigureChoice("yhat"))
     assert parse_figures("none", 3) == () == parse_figures([], 3)
     assert parse_figures("network, network@2:updated", 3) == (
         FigureChoice("network"), FigureChoice("network", 2, "updated"))
@@ -221,7 +224,8 @@ def test_markdown_writes_its_figures_beside_the_output(tmp_path):
         assert root.tag == f"{SVG_NS}svg"
     stdout = _bptrace("render", "--example", "lecture-2-2-1", "--to", "markdown").stdout
     notes = [line for line in stdout.splitlines() if line.startswith("*Figure left out")]
-    assert len(notes) == 1 and "-o FILE.md" in notes[0] and ".svg" not in stdout
+    # the network, the loss and the outputs per iteration (the default past one iteration)
+    assert len(notes) == 3 and all("-o FILE.md" in n for n in notes) and ".svg" not in stdout
 
 
 def test_markdown_never_writes_a_figure_through_a_link(tmp_path):

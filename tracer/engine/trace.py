@@ -11,9 +11,19 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import TracerError
+from ..errors import MissingDependency, TracerError
 from ..problem.network import Problem
 from ..problem.paths import split_element
+
+
+def plain(value):
+    """A recorded value as plain Python: a float (or int) for a number, nested lists for an
+    array. Exact arithmetic's mpmath numbers become the nearest floats (their digits stay in
+    `Trace.values`)."""
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        arr = np.vectorize(float, otypes=[np.float64])(arr) if arr.size else arr.astype(np.float64)
+    return arr.tolist()
 
 
 @dataclass(frozen=True)
@@ -44,21 +54,31 @@ class Trace:
     rounded: set = field(default_factory=set)  # by-hand: paths whose value rounding changed
     # (iteration, first path) where a value stopped being finite; the run ends with that iteration
     diverged: tuple[int, str] | None = None
-    # (trace, format) -> text; set by tracer.api so that to_markdown() etc. work in notebooks
-    presenter: Callable[["Trace", str], str] | None = field(default=None, repr=False, compare=False)
+    # (trace, format, iteration=None) -> text; set by tracer.api so that to_markdown() etc. work
+    # in notebooks (formats: markdown, latex, html, json, and notebook: the HTML page in an iframe)
+    presenter: Callable[..., str] | None = field(default=None, repr=False, compare=False)
 
     def value(self, path: str):
-        """The value at `path`; `iter1.W1[2,1]` picks one element (1-based)."""
+        """The value at `path` as plain Python: a float for a number, a list for a vector,
+        a list of rows for a matrix (never numpy); `iter1.W1[2,1]` picks one element (1-based).
+        The arrays themselves are in `values` (read-only)."""
         base, idx = split_element(path)
         arr = self.values[base]
         if idx is None:
-            return arr
-        if len(idx) != arr.ndim:
+            return plain(arr)
+        if len(idx) != np.ndim(arr):
             raise KeyError(path)
         try:
-            return arr[idx]
+            return plain(arr[idx])
         except IndexError:
             raise KeyError(path) from None
+
+    def iteration(self, t: int) -> IterationShown:
+        """Iteration `t` (1-based) alone: shown in a notebook as the handout writes it."""
+        if not 1 <= t <= len(self.iterations):
+            raise TracerError(f"iteration {t}: expected 1 to {len(self.iterations)} (the iterations run)"
+                              if self.iterations else f"iteration {t}: this problem has no iterations")
+        return IterationShown(self, t)
 
     def paths(self) -> list[str]:
         return list(self.values)
@@ -74,17 +94,66 @@ class Trace:
     def to_json(self) -> str:
         return self._present("json")
 
-    def _present(self, fmt: str) -> str:
+    def to_html(self) -> str:
+        """The page `bptrace render --to html` writes (needs latex2mathml)."""
+        return self._present("html")
+
+    def _present(self, fmt: str, iteration: int | None = None) -> str:
         if self.presenter is None:
             raise TracerError("this Trace has no presenter: make it with tracer.trace(), "
                               "or render it with tracer.api.render_trace(trace, fmt)")
-        return self.presenter(self, fmt)
+        if iteration is None:
+            return self.presenter(self, fmt)
+        return self.presenter(self, fmt, iteration=iteration)
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows a trace as the `--to html` page, figures and curves included; without
+        latex2mathml (None) it falls back to the Markdown."""
+        return _html_or_none(self, None)
 
     def _repr_markdown_(self) -> str:
-        """Jupyter shows a trace as its Markdown handout."""
+        """The Markdown handout (its figures need files: see `bptrace render -o`)."""
         return self.to_markdown()
 
     def __repr__(self) -> str:
         p = self.problem
         shape = f"layers {list(p.layers)}" if hasattr(p, "layers") else f"a {p.kind}"
         return f"<Trace {p.title!r}: {shape}, {len(self.iterations)} iterations, {len(self.values)} values>"
+
+
+def _html_or_none(trace: Trace, t: int | None) -> str | None:
+    try:
+        return trace._present("notebook", t)
+    except MissingDependency:
+        return None
+
+
+@dataclass(frozen=True)
+class IterationShown:
+    """One iteration of a Trace, for a notebook: `trace.iteration(2)` in a cell shows it alone."""
+
+    trace: Trace
+    t: int
+
+    def to_markdown(self) -> str:
+        return self.trace._present("markdown", self.t)
+
+    def to_latex(self) -> str:
+        """The iteration's section, without a preamble (nbconvert sets it into its document)."""
+        return self.trace._present("latex", self.t)
+
+    def to_html(self) -> str:
+        return self.trace._present("html", self.t)
+
+    def _repr_html_(self) -> str | None:
+        return _html_or_none(self.trace, self.t)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex()
+
+    def __repr__(self) -> str:
+        it = self.trace.iterations[self.t - 1]
+        return f"<Iteration {self.t} of {self.trace.problem.title!r}: examples {[i + 1 for i in it.examples]}>"

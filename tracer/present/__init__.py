@@ -19,6 +19,9 @@
     figure_layout.py the network figure as data: units, edges and label places, computed once
     figure_tikz.py   a layout as TikZ (LaTeX)
     figure_svg.py    a layout as SVG (Markdown's files, HTML)
+    figure_curve.py  the loss and the outputs per iteration as data: points, ranges, ticks
+    figure_curve_pgf.py a curve as a pgfplots axis (LaTeX)
+    figure_curve_svg.py a curve as SVG (Markdown's files, HTML)
     tex_text.py      a figure label's LaTeX as text runs, for SVG
     mathml.py        LaTeX math -> MathML for the HTML page (latex2mathml, the [html] extra)
     pdf.py           LaTeX -> PDF with latexmk, no shell escape, in a temporary folder

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import TracerError
+from ..errors import MissingDependency
 
 _NS = re.compile(r'\s+xmlns="[^"]*"')  # a namespace name, not a link: HTML's parser needs none
 
@@ -21,7 +21,7 @@ def _convert():
     try:
         from latex2mathml.converter import convert
     except ImportError:
-        raise TracerError("--to html needs latex2mathml (MathML from the LaTeX); install it with "
+        raise MissingDependency("--to html needs latex2mathml (MathML from the LaTeX); install it with "
                           "pip install 'backprop-tracer[html]' (or pip install latex2mathml)") from None
     return convert
 

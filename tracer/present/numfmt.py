@@ -247,3 +247,22 @@ def row(values, decimals: int, *, zero: float = 0.0, approx: bool = False) -> st
     if arr.size == 1:
         return number(arr[0, 0], decimals, zero=zero, approx=approx)
     return array(arr, decimals, zero=zero, approx=approx)
+
+
+# -- plots (tracer.present.figure_curve) ---------------------------------------------------
+COORDINATE_DIGITS = 6  # significant digits of a plotted point: finer than any drawing shows
+
+
+def coordinate(x: float) -> str:
+    """A plotted point's coordinate as both plot emitters write it (pgfplots and SVG read
+    the same text, so the two pictures hold the same points): 6 significant digits."""
+    text = f"{float(x):.{COORDINATE_DIGITS}g}"
+    return "0" if text == "-0" else text
+
+
+def tick(x: float, step: float) -> str:
+    """An axis tick's label as LaTeX math: a multiple of `step` (1, 2 or 5 times a power of
+    ten) with the decimals that step needs, every tick alike (0.10 beside 0.15); past 10^6 in
+    scientific form, as elsewhere."""
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return number(round(x, decimals), decimals, approx=True)

@@ -10,13 +10,14 @@ again; prose (titles, descriptions) goes through `escape_latex` or
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
-from ..errors import TemplateNotFound
+from ..errors import TemplateNotFound, TracerError
 from .view import View, build_view
 
 _HERE = Path(__file__).resolve().parent.parent  # the tracer package (its wheel carries the folder)
@@ -94,6 +95,29 @@ def render_view(view: View, fmt: str, template: str | None = None, extra_dirs: l
 
 def render(trace, fmt: str, template: str | None = None, slips=()) -> str:
     return render_view(build_view(trace, slips=slips), fmt, template)
+
+
+def render_iteration(trace, fmt: str, t: int, slips=()) -> str:
+    """Iteration `t` alone, as the handout writes it (`iteration.*.j2`): for a notebook's
+    `trace.iteration(t)`. LaTeX is the section's body, without a preamble."""
+    if not trace.iterations:
+        raise TracerError(f"iteration {t}: this problem has no iterations (a {trace.problem.kind})")
+    if not 1 <= t <= len(trace.iterations):
+        raise TracerError(f"iteration {t}: expected 1 to {len(trace.iterations)} (the iterations run)")
+    view = build_view(trace, slips=slips)
+    it = next(i for i in view.iterations if i.t == t)
+    diverged = view.diverged if trace.diverged and trace.diverged[0] == t else []
+    alone = dataclasses.replace(view, iterations=[it], diverged=diverged, figures=[], curves=[])
+    return render_view(alone, fmt, f"iteration{FORMATS[fmt][2]}.j2")
+
+
+def embedded(page: str) -> str:
+    """An HTML page as a notebook cell's output: in an iframe of its own, so its style sheet
+    stays off the notebook; it grows to its content's height once loaded."""
+    return (f'<iframe class="bptrace" srcdoc="{html.escape(page, quote=True)}" '
+            'style="width: 100%; height: 80vh; border: 1px solid #ddd;" '
+            "onload=\"this.style.height = (this.contentDocument.documentElement.scrollHeight + 16) + 'px'\">"
+            "</iframe>")
 
 
 @dataclass

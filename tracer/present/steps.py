@@ -101,6 +101,7 @@ class View:
     summary_caption: str = ""  # the summary table's caption, when not the network's
     figure: str = ""  # a picture of the problem (the graph), for the pictures issue: empty today
     figures: list = field(default_factory=list)  # present.figures.Figure, for the problem section
+    curves: list = field(default_factory=list)  # present.figures.Figure: loss and outputs per iteration, by the summary
 
 
 def steps_of(view: View, *, derivation: bool = True, initial: bool = True):

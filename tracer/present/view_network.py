@@ -15,7 +15,7 @@ from ..engine.trace import Trace
 from ..problem.notation import Notation
 from . import numfmt
 from .derivation import derivation_steps
-from .figures import network_figures
+from .figures import curve_figures, network_figures
 from .steps import Step, View
 from .view_context import ACT_NAME, LOSS_NAME, Context, T, parameter_lines
 from .view_passes import iteration_view
@@ -62,9 +62,11 @@ def build_network_view(trace: Trace, notation: Notation | None = None) -> View:
     iterations = [iteration_view(c, it) for it in trace.iterations]
     head, rows, words, owner = _summary(c)
     symbols = _symbols(c) if nt.profile.name != "default" else ""
+    figures = network_figures(c, p.figures)
     return View(p.title, p.description, setup, initial, data_head, data_rows, derivation_steps(p, nt),
                 iterations, head, rows, nt, summary_words=words, summary_layers=owner, symbols=symbols,
-                diverged=_divergence(trace, iterations), figures=network_figures(c, p.figures))
+                diverged=_divergence(trace, iterations), figures=figures,
+                curves=curve_figures(c, p.figures, len(figures) + 1))
 
 
 def _divergence(trace: Trace, iterations) -> list[tuple[str, str]]:

@@ -58,7 +58,8 @@ DEFAULT_RULE = "backprop"
 PERCEPTRON_ACTIVATIONS = ("step", "sign")  # step: labels 0/1; sign: labels -1/+1
 PERCEPTRON_LABELS = {"step": (0.0, 1.0), "sign": (-1.0, 1.0)}
 
-FIGURE_NAMES = ("network",)  # figures: (read by tracer.problem.figures)
+FIGURE_NAMES = ("network", "loss", "yhat")  # figures: (read by tracer.problem.figures)
+CURVE_NAMES = ("loss", "yhat")  # the figures plotted over the iterations: no @T; on by default past one iteration
 FIGURE_EDGES = ("weights", "gradients", "updated")  # what an iteration's figure writes on its edges
 FIGURES_DEFAULT = ("network",)
 

@@ -252,7 +252,7 @@ def parse(spec: dict) -> Problem:
         description=description, arithmetic=arithmetic, notation=notation, ask=tuple(ask_raw), grading=grading,
         randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec, written=written,
         **conventions.parse(spec, loss),
-        figures=parse_figures(spec.get("figures"), iterations, updates=learning_rate is not None),
+        figures=parse_figures(spec.get("figures"), iterations, updates=learning_rate is not None, loss=loss != "none"),
     )
     if spec.get("published") is not None:  # checked against the problem's own paths and shapes
         from .published import parse_published

@@ -19,6 +19,7 @@ from .expr import FUNCTIONS
 from .expr import MAX_CHARS as MAX_EXPR_CHARS
 from .fields import (
     ACTIVATIONS,
+    CURVE_NAMES,
     FIGURE_EDGES,
     FIGURE_NAMES,
     FIGURES_DEFAULT,
@@ -549,10 +550,14 @@ def _randomize() -> dict:
 
 
 def _figures() -> dict:
-    entry = f"^(?:{'|'.join(FIGURE_NAMES)})(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?$"
+    drawn = [name for name in FIGURE_NAMES if name not in CURVE_NAMES]
+    entry = (f"^(?:(?:{'|'.join(drawn)})(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?"
+             f"|{'|'.join(CURVE_NAMES)})$")
     return {
-        "description": ("The handout's figures: none, or a list of network (the starting weights) and "
-                        "network@T[:weights|gradients|updated] (iteration T's activations and edge values)."),
+        "description": ("The handout's figures: none, or a list of network (the starting weights), "
+                        "network@T[:weights|gradients|updated] (iteration T's activations and edge values), "
+                        "loss and yhat (the loss and the outputs per iteration, beside the summary). "
+                        "Default: network, and past one iteration yhat and (with a loss) loss."),
         "anyOf": [{"const": "none"},
                   {"type": "array", "items": {"type": "string", "pattern": entry}, "uniqueItems": True}],
         "default": list(FIGURES_DEFAULT),
