@@ -210,7 +210,11 @@ def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime, ops: Ops
     if out_act == "softmax":  # ce: J^T (-y / yhat) = yhat * sum(y) - y
         return yhat * np.sum(y) - y
     if out_act == "sigmoid" and loss == "bce":
-        return yhat - y
+        if one_minus_yhat is not None:  # by hand: from the rounded yhat, as the handout prints it
+            return yhat - y
+        # yhat - y = (1 - y) - (1 - yhat): where yhat is near 1, from 1 - yhat = sigmoid(-a), which
+        # keeps its digits (yhat - 1 is 0 in float64 from a = 37 on)
+        return np.where(a > 0, (1 - y) - _sigmoid(-a, ops), yhat - y)
     if out_act == "sigmoid" and loss == "ce":
         one_minus = _sigmoid(-a, ops) if one_minus_yhat is None else one_minus_yhat
         return -y * one_minus

@@ -133,8 +133,11 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                         gprime = put(f"{e}gprime{l}", g)
                     if l == L:
                         delta = F.output_delta(loss_name, out_act, y, yhat, pre[L], dl_dyhat, gprime, ops, one_minus)
-                        if out_act == "softmax" or (out_act, loss_name) == ("sigmoid", "bce"):  # yhat - y
+                        if out_act == "softmax":  # yhat sum(y) - y
                             delta = ar.cancel(delta, np.abs(yhat) * np.sum(np.abs(y)) + np.abs(y))
+                        elif (out_act, loss_name) == ("sigmoid", "bce"):  # (1 - y) - (1 - yhat) where a > 0
+                            comp = trace.aux.get(f"{e}comp{L}", 1 - yhat)
+                            delta = ar.cancel(delta, np.where(pre[L] > 0, np.abs(1 - y) + np.abs(comp), np.abs(yhat) + np.abs(y)))
                     else:
                         # dL/dh(l), kept for handouts that show the chain rule factor by factor;
                         # delta uses the unrounded product, as before

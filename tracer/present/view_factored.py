@@ -146,10 +146,12 @@ def _local_factors(c: Context, it: Iteration, e: str, steps: list[Step]) -> None
     names_out = unit_names(nt, L)
     dl_expr = S.loss_derivative(p.loss, n_out, loss_scale(p.loss, p.loss_half))
     dl = v[e + "dL_dyhat"]
-    steps.append(Step(_d(nt.loss, nt.yhat), c.chain(S.to_latex(dl_expr, names_out),
-                                                    per_unit(dl_expr, names_out, {S.y: y, S.yh: yhat}, c,
-                                                             c.saturation(e, L)),
-                                                    dl, e + "dL_dyhat"), e + "dL_dyhat", dl))
+    if p.loss == "none":  # d yhat / d yhat = 1: no formula to substitute
+        dl_chain = c.chain(None, None, dl, e + "dL_dyhat")
+    else:
+        dl_chain = c.chain(S.to_latex(dl_expr, names_out),
+                           per_unit(dl_expr, names_out, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)), dl, e + "dL_dyhat")
+    steps.append(Step(_d(nt.loss, nt.yhat), dl_chain, e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act, a_sym = p.activations[l - 1], nt.sym("pre", l)
         names = unit_names(nt, l)
