@@ -840,3 +840,21 @@ def test_recorded_values_are_read_only():
         if isinstance(value, np.ndarray):
             with pytest.raises(ValueError):
                 value[...] = 0
+
+
+def test_a_sum_that_cancels_is_zero_and_the_relu_takes_its_value_at_zero():
+    """0.1 + 0.2 - 0.3 is 5.551e-17 in float64: the engine records the 0 exact arithmetic gives
+    (judged against the sum's own terms), so relu'(a) = 0 in float as in exact, and a handout
+    prints neither the residue nor 1[0 > 0] = 1. A tiny value that is no residue is kept."""
+    from tracer.engine import run as run_any
+    from tracer.problem.spec import load_problem as load
+
+    spec = {"layers": [2, 1, 1], "activation": ["relu", "sigmoid"], "loss": "bce",
+            "params": {"W1": [[0.1, 0.2]], "b1": [-0.3], "W2": [[40]], "b2": [0]},
+            "data": [{"x": [1, 1], "y": [1]}], "learning_rate": 0.5, "iterations": 1}
+    for mode in ("float", "exact"):
+        t = run_any(load(spec), mode)
+        assert float(t.values["iter1.a1"][0]) == 0 and float(t.values["iter1.gprime1"][0]) == 0
+    spec["params"]["b1"] = [0.7]  # a(1) = 1, a(2) = 40: yhat - 1 is -sigmoid(-40), not the 0 of 1.0 - 1
+    t = run_any(load(spec), "float")
+    assert float(t.values["iter1.delta2"][0]) == pytest.approx(-4.248354255291589e-18, rel=1e-12)

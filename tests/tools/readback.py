@@ -83,6 +83,8 @@ def number(text: str, decimals: int) -> Num:
         raise ParseError(f"not a number: {text!r}")
     whole, frac, exp = m.groups()
     mantissa = float(f"{whole}.{frac or 0}")
+    if exp is not None and abs(int(exp)) > 300:  # exact arithmetic's 10^-628: past float64, not checkable here
+        raise Unsupported(text)
     if exp is not None:
         scale = 10.0 ** int(exp)
         return Num(text, mantissa * scale, 0.5 * 10.0 ** -len(frac or "") * scale, None)

@@ -64,7 +64,7 @@ def activations(ops: Ops = FLOAT) -> dict:
     """name -> (g(a), g'(a)). g' of relu at 0 is taken as 0. softmax has no elementwise g'."""
     return {
         "sigmoid": (lambda a: _sigmoid(a, ops), lambda a: _sigmoid(a, ops) * _sigmoid(-a, ops)),
-        "tanh": (ops.tanh, lambda a: 1 - ops.tanh(a) ** 2),
+        "tanh": (ops.tanh, lambda a: _sech2(a, ops)),
         "relu": (lambda a: np.where(a > 0, a, a * 0), lambda a: np.where(a > 0, _one(a), a * 0)),
         "linear": (lambda a: a + 0, _one),
         "softmax": (lambda a: _softmax(a, ops), None),
@@ -72,6 +72,25 @@ def activations(ops: Ops = FLOAT) -> dict:
 
 
 ACTIVATIONS = activations(FLOAT)
+
+
+def _sech2(a, ops: Ops = FLOAT):
+    """1 - tanh(a)^2 without cancellation: 4 e^{-2|a|} / (1 + e^{-2|a|})^2 (1 - tanh(20)^2 is 0 in float64)."""
+    e = ops.exp(-2 * np.abs(a))
+    return 4 * e / (1 + e) ** 2
+
+
+def complement(act: str, a, h, ops: Ops = FLOAT):
+    """The complement a saturated unit's derivative and loss need, computed without cancellation:
+    1 - h = sigmoid(-a) (sigmoid), 1 - h^2 = sech^2(a) (tanh), 1 - h_k = sum of the other outputs
+    (softmax); None for the other activations. Where h rounds to 1, `1 - h` keeps no digit of it."""
+    if act == "sigmoid":
+        return _sigmoid(-a, ops)
+    if act == "tanh":
+        return _sech2(a, ops)
+    if act == "softmax":
+        return np.array([sum(h[j] for j in range(len(h)) if j != k) for k in range(len(h))], dtype=h.dtype)
+    return None
 
 
 def gprime_from_output(act: str, h, a):
@@ -191,7 +210,11 @@ def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime, ops: Ops
     if out_act == "softmax":  # ce: J^T (-y / yhat) = yhat * sum(y) - y
         return yhat * np.sum(y) - y
     if out_act == "sigmoid" and loss == "bce":
-        return yhat - y
+        if one_minus_yhat is not None:  # by hand: from the rounded yhat, as the handout prints it
+            return yhat - y
+        # yhat - y = (1 - y) - (1 - yhat): where yhat is near 1, from 1 - yhat = sigmoid(-a), which
+        # keeps its digits (yhat - 1 is 0 in float64 from a = 37 on)
+        return np.where(a > 0, (1 - y) - _sigmoid(-a, ops), yhat - y)
     if out_act == "sigmoid" and loss == "ce":
         one_minus = _sigmoid(-a, ops) if one_minus_yhat is None else one_minus_yhat
         return -y * one_minus

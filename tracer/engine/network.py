@@ -94,8 +94,12 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 h = [x]
                 pre = [None]
                 for l in range(1, L + 1):
-                    pre.append(put(f"{e}a{l}", params[f"W{l}"] @ h[-1] + params[f"b{l}"]))
+                    W, b = params[f"W{l}"], params[f"b{l}"]
+                    pre.append(put(f"{e}a{l}", ar.cancel(W @ h[-1] + b, np.abs(W) @ np.abs(h[-1]) + np.abs(b))))
                     h.append(put(f"{e}h{l}", acts[l - 1][0](pre[l])))
+                    comp = None if ar.by_hand else F.complement(problem.activations[l - 1], pre[l], h[l], ops)
+                    if comp is not None:  # 1 - h, or 1 - h^2: for handouts of saturated units (trace.aux)
+                        trace.aux[f"{e}comp{l}"] = comp
                 yhat = h[-1]
                 rec[e + "yhat"] = yhat
                 if f"{e}h{L}" in trace.rounded:
@@ -103,7 +107,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 one_minus = (1 - yhat) if ar.by_hand else None
                 if has_loss:
                     if "error" in problem.show:
-                        put(e + "error", y - yhat)
+                        put(e + "error", ar.cancel(y - yhat, np.abs(y) + np.abs(yhat)))
                     put(e + "loss_terms", scale * F.loss_terms(loss_name, out_act, y, yhat, pre[L], ops,
                                                                from_output=ar.by_hand))
                     loss = ar.scalar(scale * F.loss_value(loss_name, out_act, y, yhat, pre[L], ops, from_output=ar.by_hand))
@@ -113,7 +117,10 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     else:
                         data = put(e + "loss", loss)
                     losses.append(data)
-                    dl_dyhat = put(e + "dL_dyhat", scale * F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, one_minus))
+                    dl = scale * F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, one_minus)
+                    if loss_name in ("mse", "sse"):  # (yhat - y) times a constant
+                        dl = ar.cancel(dl, abs(scale) * (np.abs(y) + np.abs(yhat)))
+                    dl_dyhat = put(e + "dL_dyhat", dl)
                 else:  # the output's own sensitivities: d yhat / d yhat = 1
                     dl_dyhat = put(e + "dL_dyhat", F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops))
                 grad = {}
@@ -126,10 +133,16 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                         gprime = put(f"{e}gprime{l}", g)
                     if l == L:
                         delta = F.output_delta(loss_name, out_act, y, yhat, pre[L], dl_dyhat, gprime, ops, one_minus)
+                        if out_act == "softmax":  # yhat sum(y) - y
+                            delta = ar.cancel(delta, np.abs(yhat) * np.sum(np.abs(y)) + np.abs(y))
+                        elif (out_act, loss_name) == ("sigmoid", "bce"):  # (1 - y) - (1 - yhat) where a > 0
+                            comp = trace.aux.get(f"{e}comp{L}", 1 - yhat)
+                            delta = ar.cancel(delta, np.where(pre[L] > 0, np.abs(1 - y) + np.abs(comp), np.abs(yhat) + np.abs(y)))
                     else:
                         # dL/dh(l), kept for handouts that show the chain rule factor by factor;
                         # delta uses the unrounded product, as before
-                        back = params[f"W{l + 1}"].T @ delta
+                        Wn = params[f"W{l + 1}"]
+                        back = ar.cancel(Wn.T @ delta, np.abs(Wn.T) @ np.abs(delta))
                         trace.aux[f"{e}dL_dh{l}"] = put(f"{e}dL_dh{l}", back)
                         delta = gprime * back
                     delta = put(f"{e}delta{l}", delta)
@@ -138,7 +151,7 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     if not single:
                         grad[f"W{l}"] = put(f"{e}grad.W{l}", grad[f"W{l}"])
                         rec[f"{e}grad.b{l}"] = grad[f"b{l}"]
-                put(e + "grad.x", params["W1"].T @ delta)  # dL/dx (d yhat / dx with loss none)
+                put(e + "grad.x", ar.cancel(params["W1"].T @ delta, np.abs(params["W1"].T) @ np.abs(delta)))  # dL/dx (d yhat / dx with loss none)
                 grads.append(grad)
 
             if not has_loss:
@@ -158,15 +171,18 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 for kind in ("W", "b"):
                     name = f"{kind}{l}"
                     g = grads[0][name] if single else sum((gr[name] for gr in grads[1:]), grads[0][name])
+                    if not single:
+                        g = ar.cancel(g, sum((np.abs(gr[name]) for gr in grads[1:]), np.abs(grads[0][name])))
                     if not single and mean:
                         g = g / len(grads)
                     if kind == "W" and l2:
                         g = put(f"{p}data_grad.{name}", g, trace.aux)
-                        g = g + l2 * params[name]
+                        g = ar.cancel(g + l2 * params[name], np.abs(g) + l2 * np.abs(params[name]))
                     put(f"{p}grad.{name}", g)
             for name in names if learning_rate is not None else ():
                 if name not in problem.frozen:
-                    params[name] = put(f"{p}new.{name}", params[name] - learning_rate * rec[f"{p}grad.{name}"])
+                    old, step = params[name], learning_rate * rec[f"{p}grad.{name}"]
+                    params[name] = put(f"{p}new.{name}", ar.cancel(old - step, np.abs(old) + np.abs(step)))
                 else:
                     rec[f"{p}new.{name}"] = params[name].copy()
             bad = next((path for path, v in list(rec.items())[first:] if not ar.finite(v)), None)
@@ -195,7 +211,8 @@ def _final_pass(problem: Problem, ar, params: dict, acts: list, put) -> None:
     for index, ex in enumerate(problem.data):
         h, a = ar.array(ex.x, problem.written.get(f"data[{index}].x")), None
         for l in range(1, L + 1):
-            a = ar.round(params[f"W{l}"] @ h + params[f"b{l}"])
+            W, b = params[f"W{l}"], params[f"b{l}"]
+            a = ar.round(ar.cancel(W @ h + b, np.abs(W) @ np.abs(h) + np.abs(b)))
             h = ar.round(acts[l - 1][0](a))
         rows.append(h)
         if problem.loss != "none":

@@ -9,8 +9,9 @@ Rule, for `decimals` = d:
   gradient never prints as 0.0000 or -0.0000;
 - a value shown after \\approx (`approx=True`) always has d decimals
   (0.0820, not 0.082): a rounded value never looks shorter than its neighbours;
-- a value no larger than `zero` (the arithmetic's noise floor, see
-  `noise_floor`) prints as 0, and no value ever prints as -0;
+- a value no larger than `zero` prints as 0, and no value ever prints as -0 (float residues of
+  cancelled sums are 0 already: the engine removes them against each sum's own terms,
+  tracer.engine.arithmetic.Arithmetic.cancel);
 - infinities print as \\infty, NaN as \\text{undefined}.
 
 With `sig_figs` (a `SigFigs(n)` passed where the digits go): a value is shown rounded to n
@@ -36,24 +37,6 @@ _BIG = 1e6
 
 # Precedence of printed text, in sympy's order (higher binds tighter).
 SUM, PRODUCT, ATOM = 1, 2, 3
-
-# The noise floor of float64 relative to the problem's scale S (its largest number). A value
-# computed by a few dozen operations on operands no larger than S carries an error below
-# ~100 eps S ~ 2e-14 S; a result below 1e-12 S (50 times that) cannot be told from that error
-# without tracking error bounds, so it is shown as 0 (1.6 - 1.6 evaluated as 5.551e-17).
-# Anything above it is a value: 1e-7 at 4 decimals prints as 1.000 \times 10^{-7}.
-# Exact arithmetic carries EXACT_DIGITS (50) digits, and its binary mpf numbers leave residues
-# near 1e-51 S; its floor is 1e-40 S. By-hand arithmetic rounds every value to `decimals`
-# places, so it has no residues; it is float64 underneath and shares float's floor, which no
-# rounded value comes near.
-_FLOAT_NOISE = 1e-12
-_EXACT_NOISE = 1e-40
-
-
-def noise_floor(arithmetic: str, scale) -> float:
-    """The largest magnitude that is noise for `arithmetic` with numbers up to `scale`."""
-    return (_EXACT_NOISE if arithmetic == "exact" else _FLOAT_NOISE) * max(1.0, float(scale))
-
 
 def precedence(text: str) -> int:
     """How printed text binds: SUM (a leading minus), PRODUCT (scientific form) or ATOM."""
@@ -151,8 +134,10 @@ def is_exact(x, decimals: int) -> bool:
         dec = _decimal(x)
         with localcontext(_WIDE):
             return not dec.is_finite() or dec == round(dec, decimals)
-    if not math.isfinite(x) or abs(x) >= 2.0**52:  # from 2^52 on every double is a whole number
+    if not math.isfinite(x):
         return True
+    if abs(x) >= _BIG or 0 < abs(x) < 0.5 * 10.0**-decimals:  # shown in scientific form: its digits
+        return float(f"{x:.{max(decimals - 1, 0)}e}") == x
     return abs(x - round(x, decimals)) <= 1e-12 * max(1.0, abs(x))
 
 
@@ -191,6 +176,25 @@ def number(x, decimals: int, *, zero: float = 0.0, approx: bool = False) -> str:
         text = f"{round(x, decimals):.{decimals}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     return text
+
+
+def last_place(decimals) -> float:
+    """The place of the last digit a value near 1 shows: 10^-d, or 10^(1-n) with n figures."""
+    return 10.0 ** (1 - decimals.n) if isinstance(decimals, SigFigs) else 10.0**-decimals
+
+
+def scientific(x, decimals) -> str:
+    """A value whose relative size is the point (a saturated unit's 1 - h, 2.061 \times 10^{-9}):
+    scientific form with `decimals` significant digits (n with sig_figs), whatever its size."""
+    n = decimals.n if isinstance(decimals, SigFigs) else max(decimals, 2)
+    if _is_float(x) and float(x) == 0:
+        return "0"
+    if isinstance(decimals, SigFigs) or not _is_float(x):
+        with localcontext(_WIDE):
+            rounded = _round_sig(_to_decimal(x), n)
+            mantissa, exponent = f"{rounded:.{n - 1}e}".split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return _scientific(float(x), n)
 
 
 def _scientific(x, decimals: int) -> str:

@@ -143,6 +143,26 @@ def _softmax_ce_delta(n: int) -> sp.Expr:
     return sp.simplify(d.subs(yvec[0], y))
 
 
+# A saturated unit's complement as a value of its own: 1 - h (sigmoid, softmax), 1 - h^2 (tanh).
+comp = sp.Symbol("comp", positive=True)
+
+
+def saturated_form(expr: sp.Expr, act: str, high: bool = True, label_one: bool = False) -> sp.Expr:
+    """`expr` with the unit's complement as the symbol `comp`, replaced structurally (xreplace:
+    no other sum is rewritten). Sigmoid and softmax: 1 - h. Tanh: 1 - h^2, and where sympy wrote it
+    as (1 + h)(1 - h), the factor that vanishes (1 - h for h near 1, `high`; else 1 + h) as
+    comp / (the other), which the product cancels. With the label 1 also yh - y, then -(1 - yh)."""
+    rules = {}
+    for u in (h, yh):
+        if act == "tanh":
+            rules[1 - u**2] = comp
+            rules[1 - u if high else 1 + u] = comp / (1 + u if high else 1 - u)
+        else:
+            rules[1 - u] = comp
+    out = expr.xreplace(rules)
+    return out.xreplace({yh - y: -comp}) if label_one and act != "tanh" else out
+
+
 def hidden_delta_factor(act: str) -> Derivative:
     """delta(l) = g'(a(l)) * (W(l+1)^T delta(l+1)): the g' factor."""
     return activation_derivative(act)

@@ -41,7 +41,12 @@ class Context:
         self.d = numfmt.digits(trace.problem)  # decimals, or SigFigs
         self.v = trace.values
         self.rounded = trace.rounded if trace.arithmetic == "by-hand" else None
-        self.zero = numfmt.noise_floor(trace.arithmetic, _scale(trace))
+        # Float residues of cancelled sums are removed where they arise, against each sum's own
+        # terms (engine: Arithmetic.cancel); a value that reaches the handout is a value, however
+        # small beside the trace's largest (a saturated unit's 1 - h beside a dL/dyhat of 10^7).
+        self.zero = 0.0
+        # a complement 1 - h printed from h keeps fewer than two significant digits below this
+        self._lost = 10 * numfmt.last_place(self.d)
 
     def fmt(self, x, *, approx: bool = False) -> str:
         """A value: a number, or a bmatrix for several; noise prints as 0."""
@@ -88,18 +93,28 @@ class Context:
         texts = [self._text(t) for t in terms]
         return " + ".join([texts[0], *(self.term(t) for t in texts[1:])])
 
-    def chain(self, formula: str | None, substituted: str | None, value, path: str = "") -> list[str]:
+    def saturation(self, e: str, l: int) -> "Saturation | None":
+        """Layer l's saturated units in this example, or None if it has none (see Saturation)."""
+        comp = self.trace.aux.get(f"{e}comp{l}")
+        if comp is None:
+            return None
+        mask = np.array([float(x) < self._lost for x in np.ravel(comp)])
+        return Saturation(self.p.activations[l - 1], mask, np.ravel(comp), self) if mask.any() else None
+
+    def chain(self, formula: str | None, substituted: str | None, value, path: str = "",
+              approx: bool = False) -> list[str]:
         """[formula, substituted, value] without repeats; the last link says = or approx.
 
         `=` when the digits shown are the exact value; in by-hand arithmetic, when
         the computation needed no rounding at `decimals` places. A value after
-        approx shows all `decimals` digits.
+        approx shows all `decimals` digits. `approx`: the value is rounded whatever its digits
+        (a saturated sigmoid's 1.0 is 1 - 2 \times 10^{-17}, not 1).
         """
         links = [s for s in (formula, substituted) if s]
         if self.rounded is not None and path:
             rel = r"\approx" if self._was_rounded(path) else "="
         else:
-            rel = "=" if numfmt.all_exact(value, self.d, self.zero) else r"\approx"
+            rel = "=" if numfmt.all_exact(value, self.d, self.zero) and not approx else r"\approx"
         final = self.fmt(value, approx=rel != "=")
         if links and links[-1] == final:
             links.pop()
@@ -130,17 +145,6 @@ class Context:
 
     def shown_at(self, prefix: str, l: int):
         return self.shown(l, self.v[f"{prefix}W{l}"], self.v[f"{prefix}b{l}"])
-
-
-def _scale(trace: Trace) -> float:
-    """The largest finite magnitude the trace holds: the scale its noise is relative to."""
-    big = 0.0
-    for x in (*trace.values.values(), *trace.aux.values()):
-        arr = np.abs(np.asarray(x, dtype=np.float64))
-        arr = arr[np.isfinite(arr)]
-        if arr.size:
-            big = max(big, float(arr.max()))
-    return big
 
 
 def parameter_lines(p, nt: Notation, matrices: str, bias_note: str = "") -> list[tuple[str, str]]:
@@ -202,12 +206,48 @@ def unit_names(nt: Notation, l: int) -> dict:
     return {S.y: nt.y, S.yh: nt.yhat, S.h: nt.yhat if l == nt.depth else nt.sym("act", l), S.a: nt.sym("pre", l)}
 
 
-def per_unit(expr, names: dict, arrays: dict, c: Context) -> str:
+class Saturation:
+    """A layer's units whose complement (1 - h for a sigmoid or softmax, 1 - h^2 for tanh) keeps
+    fewer than two significant digits when computed from h at the digits shown (h = 1.0000).
+
+    The rule for printing them: the complement is a value of its own, computed without
+    cancellation by the engine (trace.aux `{e}comp{l}`: sigmoid(-a), sech^2(a)), shown in a
+    line of its own and in scientific form with all the handout's digits (2.061 \times 10^{-9}),
+    and substituted wherever a formula has 1 - h (or 1 - h^2) in place of 1 - 1.0000. The unit's
+    own output is shown rounded (1.0000, after \approx), never as the exact-looking 1 that float64
+    underflow leaves. So no line prints log(1 - 1), 1/0 or infinity.
+    """
+
+    def __init__(self, act: str, mask: np.ndarray, comp: np.ndarray, c: Context):
+        self.act, self.mask, self.comp, self._c = act, mask, comp, c
+
+    def text(self, k: int) -> str:
+        """The complement of unit k as printed: scientific, all digits."""
+        return numfmt.scientific(self.comp[k], self._c.d)
+
+    def column(self) -> str:
+        """Every unit's complement: the saturated in scientific form, the others as usual."""
+        return column([self.text(k) if self.mask[k] else self._c.fmt(x, approx=True) for k, x in enumerate(self.comp)])
+
+
+def per_unit(expr, names: dict, arrays: dict, c: Context, sat: Saturation | None = None) -> str:
     """`expr` printed once per unit with that unit's values; a column for several units.
 
-    The values go in bare: the printer parenthesizes each by its precedence."""
+    The values go in bare: the printer parenthesizes each by its precedence. A saturated
+    unit (`sat`) is printed in its complement (S.saturated_form) with that value substituted."""
     n = len(next(iter(arrays.values())))
-    return column([S.to_latex(expr, names, {sym: c.num(vals[k]) for sym, vals in arrays.items()}) for k in range(n)])
+    return column([unit_latex(expr, names, arrays, c, k, sat) for k in range(n)])
+
+
+def unit_latex(expr, names: dict, arrays: dict, c: Context, k: int, sat: Saturation | None = None) -> str:
+    """`expr` substituted with unit k's values (see per_unit)."""
+    if sat is None or not sat.mask[k]:
+        return S.to_latex(expr, names, {sym: c.num(vals[k]) for sym, vals in arrays.items()})
+    label_one = S.y in arrays and float(arrays[S.y][k]) == 1
+    out = next((vals[k] for sym, vals in arrays.items() if sym in (S.h, S.yh)), 1)
+    values = {sym: c.num(vals[k], approx=sym in (S.h, S.yh)) for sym, vals in arrays.items()}
+    form = S.saturated_form(expr, sat.act, high=float(out) > 0, label_one=label_one)
+    return S.to_latex(form, names, {**values, S.comp: sat.text(k)})
 
 
 

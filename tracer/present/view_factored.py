@@ -146,16 +146,20 @@ def _local_factors(c: Context, it: Iteration, e: str, steps: list[Step]) -> None
     names_out = unit_names(nt, L)
     dl_expr = S.loss_derivative(p.loss, n_out, loss_scale(p.loss, p.loss_half))
     dl = v[e + "dL_dyhat"]
-    steps.append(Step(_d(nt.loss, nt.yhat), c.chain(S.to_latex(dl_expr, names_out),
-                                                    per_unit(dl_expr, names_out, {S.y: y, S.yh: yhat}, c),
-                                                    dl, e + "dL_dyhat"), e + "dL_dyhat", dl))
+    if p.loss == "none":  # d yhat / d yhat = 1: no formula to substitute
+        dl_chain = c.chain(None, None, dl, e + "dL_dyhat")
+    else:
+        dl_chain = c.chain(S.to_latex(dl_expr, names_out),
+                           per_unit(dl_expr, names_out, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)), dl, e + "dL_dyhat")
+    steps.append(Step(_d(nt.loss, nt.yhat), dl_chain, e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act, a_sym = p.activations[l - 1], nt.sym("pre", l)
         names = unit_names(nt, l)
         if l == L and act == "softmax":
             delta = v[f"{e}delta{L}"]
             expr = S.output_delta(p.loss, act, n_out, loss_scale(p.loss, p.loss_half))
-            chain = c.chain(S.to_latex(expr, names_out), per_unit(expr, names_out, {S.y: y, S.yh: yhat}, c),
+            chain = c.chain(S.to_latex(expr, names_out),
+                            per_unit(expr, names_out, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)),
                             delta, f"{e}delta{L}")
             chain[-1] += r" \quad \text{(softmax and cross-entropy together)}"
             steps.append(Step(_d(nt.loss, a_sym), chain, f"{e}delta{L}", delta))
@@ -164,7 +168,8 @@ def _local_factors(c: Context, it: Iteration, e: str, steps: list[Step]) -> None
             gexpr = S.activation_derivative(act).expr
             units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
             form = S.to_latex_elementwise(gexpr, names) if p.layers[l] > 1 else S.to_latex(gexpr, names)
-            steps.append(Step(_d(_out(c, l), a_sym), c.chain(form, per_unit(gexpr, names, units, c), gp, f"{e}gprime{l}"),
+            steps.append(Step(_d(_out(c, l), a_sym), c.chain(form, per_unit(gexpr, names, units, c, c.saturation(e, l)), gp,
+                                                               f"{e}gprime{l}"),
                               f"{e}gprime{l}", gp))
         wsym = nt.sym("weight", l)
         inp = _below_sym(c, l)

@@ -19,6 +19,7 @@ from .view_context import (
     column,
     per_unit,
     tilde,
+    unit_latex,
     unit_names,
     with_one,
 )
@@ -50,7 +51,30 @@ def _forward(c: Context, it: Iteration, e: str, steps: list[Step]) -> None:
             subst = column([g_tex.format(a=c.num(x)) for x in np.ravel(a)])
         out = nt.sym("act", l)
         lhs = out if l < L or out == nt.yhat else f"{nt.yhat} = {out}"
-        steps.append(Step(lhs, c.chain(formula, subst, h, f"{e}h{l}"), f"{e}h{l}", h))
+        sat = c.saturation(e, l)
+        steps.append(Step(lhs, c.chain(formula, subst, h, f"{e}h{l}", approx=sat is not None), f"{e}h{l}", h))
+        if sat is not None:
+            steps.append(_complement_step(c, e, l, act, a, sat))
+
+
+def _complement_step(c: Context, e: str, l: int, act: str, a, sat) -> Step:
+    """1 - h(l) (1 - h(l)^2 for tanh) of a saturated layer, computed from a(l) without cancellation
+    (view_context.Saturation): sigmoid(-a), 4 / (e^a + e^-a)^2, or the other softmax outputs."""
+    nt = c.nt
+    out = nt.yhat if l == nt.depth else nt.sym("act", l)
+    a_sym = nt.sym("pre", l)
+    a = np.ravel(a)
+    if act == "sigmoid":
+        lhs, form = f"1 - {out}", rf"\sigma(-{a_sym})"
+        subst = column([rf"\sigma({c.num(-x)})" for x in a])
+    elif act == "tanh":
+        lhs, form = rf"1 - \left({out}\right)^{{2}}", rf"\frac{{4}}{{\left(e^{{{a_sym}}} + e^{{-{a_sym}}}\right)^{{2}}}}"
+        subst = column([rf"\frac{{4}}{{\left(\exp({c.num(x)}) + \exp({c.num(-x)})\right)^{{2}}}}" for x in a])
+    else:  # softmax: the other outputs' sum, each as printed above
+        h = np.ravel(c.v[f"{e}h{l}"])
+        lhs, form = f"1 - {out}_k", rf"\sum_{{j \ne k}} {out}_j"
+        subst = column([c.sum([x for j, x in enumerate(h) if j != k]) for k in range(len(h))])
+    return Step(lhs, [form, rf"{subst} \approx {sat.column()}"], f"{e}comp{l}", sat.comp)
 
 
 def _example_section(c: Context, it: Iteration, n: int) -> Section:
@@ -80,7 +104,8 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
         steps.append(Step(dl_lhs, c.chain(None, None, dl, e + "dL_dyhat"), e + "dL_dyhat", dl))
     else:
         steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, out_names),
-                                          per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, c), dl, e + "dL_dyhat"),
+                                          per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)),
+                                          dl, e + "dL_dyhat"),
                           e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act = p.activations[l - 1]
@@ -91,7 +116,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
             gp = v[f"{e}gprime{l}"]
             gexpr = S.activation_derivative(act).expr
             units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
-            steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, c), gp,
+            steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, c, c.saturation(e, l)), gp,
                                               f"{e}gprime{l}"), f"{e}gprime{l}", gp))
         if l == L:
             simplified = S.output_delta(p.loss, act, n_out, scale)
@@ -106,7 +131,8 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
                                   f"{e}delta{l}", delta))
                 continue
             links = [x for x in (chain_rule, S.to_latex(simplified, out_names)) if x]
-            tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, c), delta, f"{e}delta{l}")
+            tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, c, c.saturation(e, l)), delta,
+                           f"{e}delta{l}")
             steps.append(Step(nt.sym("delta", l), [*links[:-1], *tail], f"{e}delta{l}", delta))
         else:
             Wn = v[f"{it.prefix}W{l + 1}"]
@@ -169,7 +195,7 @@ def _loss_part(c: Context, it: Iteration, e: str, steps: list[Step], scale: floa
     if "loss_terms" in p.show and n_out > 1:
         terms = v[e + "loss_terms"]
         steps.append(Step(rf"{nt.loss}_k", c.chain(None, None, terms, e + "loss_terms"), e + "loss_terms", terms))
-    form, subst = _loss_lines(p.loss, n_out, y, yhat, d, nt, scale, error=v.get(e + "error"))
+    form, subst = _loss_lines(c, p.loss, n_out, y, yhat, scale, error=v.get(e + "error"), sat=c.saturation(e, p.depth))
     if len(it.examples) == 1 and p.l2:
         aux = it.prefix + "data_loss"  # not a quantity: the loss before the L2 term (trace.aux)
         loss_val = c.trace.aux[aux]
@@ -271,19 +297,21 @@ def iteration_view(c: Context, it: Iteration) -> IterationView:
 
 
 
-def _loss_lines(loss: str, n_out: int, y, yhat, d, nt: Notation, scale: float = 1.0, error=None) -> tuple[str, str]:
+def _loss_lines(c: Context, loss: str, n_out: int, y, yhat, scale: float = 1.0, error=None, sat=None) -> tuple[str, str]:
     """The loss formula and its substitution; several outputs are written out term by term.
 
     With the error shown (a squared error), the one-output loss is written in e, as Hagan does: e^2."""
+    nt = c.nt
     term = S.loss_expr(loss, n_out, scale)
     if n_out == 1 and error is not None:
         term_e = term.xreplace({S.y: S.yh + S.err})
         names = {S.err: "e"}
-        return S.to_latex(term_e, names), S.to_latex(term_e, names, {S.err: numfmt.number(error[0], d)})
+        return S.to_latex(term_e, names), S.to_latex(term_e, names, {S.err: c.num(error[0])})
+    values = {S.y: y, S.yh: yhat}
     if n_out == 1:
         names = {S.y: nt.y, S.yh: nt.yhat}
-        return S.to_latex(term, names), S.to_latex(term, names, {S.y: numfmt.number(y[0], d), S.yh: numfmt.number(yhat[0], d)})
+        return S.to_latex(term, names), unit_latex(term, names, values, c, 0, sat)
     names = {S.y: f"{nt.y}_k", S.yh: f"{nt.yhat}_k"}
     form = rf"\sum_{{k=1}}^{{{n_out}}} \left[{S.to_latex(term, names)}\right]"
-    parts = [S.to_latex(term, names, {S.y: numfmt.number(y[k], d), S.yh: numfmt.number(yhat[k], d)}) for k in range(n_out)]
+    parts = [unit_latex(term, names, values, c, k, sat) for k in range(n_out)]
     return form, " + ".join(rf"\left[{t}\right]" for t in parts)
