@@ -215,3 +215,19 @@ def _lecture_spec(**changes) -> dict:
     }
     spec.update(changes)
     return spec
+
+
+@pytest.mark.parametrize("y,a", [(0, 20), (1, -20)])
+def test_by_hand_output_rounded_onto_a_bound_says_why_it_stops(y, a):
+    """By hand at 4 decimals, sigma(20) rounds to 1.0000 (sigma(-20) to 0.0000): the log loss has
+    no value there. The handout says that rounding, not an overflow, stopped it, and what to do."""
+    problem = load_problem({"layers": [1, 1], "activation": "sigmoid", "loss": "bce",
+                            "params": {"W1": [[a]], "b1": [0]}, "data": [{"x": [1], "y": [y]}],
+                            "learning_rate": 0.5, "iterations": 2, "arithmetic": "by-hand"})
+    trace = run(problem)
+    assert trace.diverged is not None and trace.diverged[0] == 1
+    note = "".join(text for _, text in build_view(trace).diverged)
+    assert "the output rounds to exactly 0 or 1 at the digits shown" in note and "overflowed" not in note
+    assert note.startswith("In iteration 1, L ")  # the loss as the handout names it, not a path
+    float_note = "".join(t for _, t in build_view(run(problem, "float")).diverged)
+    assert float_note == ""  # float carries sigma(-a): no divergence at all

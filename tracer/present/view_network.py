@@ -76,11 +76,30 @@ def _divergence(trace: Trace, iterations) -> list[tuple[str, str]]:
     t, path = trace.diverged
     steps = [s for it in iterations if it.t == t
              for sec in [*it.examples, *([it.aggregate] if it.aggregate else []), it.update] for s in sec.steps]
-    symbol = next((s.lhs for s in steps if s.path == path), None)
+    # loss_terms is recorded before the loss, but only the loss is a step of the handout
+    symbol = next((s.lhs for name in (path, path.replace("loss_terms", "loss")) for s in steps if s.path == name), None)
     what = [("math", symbol)] if symbol else [("text", path)]
+    if _rounded_onto_a_bound(trace, t):
+        return [("text", f"In iteration {t}, "), *what,
+                ("text", " is no longer a finite number: by hand, the output rounds to exactly 0 or 1 at the "
+                         "digits shown, so a log or a division in the loss has no value, and the worked example "
+                         "stops with this iteration. Show more digits (decimals or sig_figs), or use float or "
+                         "exact arithmetic, to follow this saturated unit further.")]
     return [("text", f"In iteration {t}, "), *what,
             ("text", " is no longer a finite number: the training diverges (a value overflowed), so the "
                      "worked example stops with this iteration.")]
+
+
+def _rounded_onto_a_bound(trace: Trace, t: int) -> bool:
+    """By hand with a log loss: whether an output of iteration t rounded onto 0 or 1 (a saturated
+    sigmoid or softmax unit), which is what makes its loss infinite there."""
+    p = trace.problem
+    if trace.arithmetic != "by-hand" or p.loss not in ("bce", "ce"):
+        return False
+    prefix = f"iter{t}."
+    return any(np.any((np.asarray(v) == 0) | (np.asarray(v) == 1))
+               for path, v in trace.values.items()
+               if path.startswith(prefix) and path.endswith("yhat"))
 
 
 def _space(shape) -> str:
