@@ -11,6 +11,7 @@ template sets in a two-column table aligned at the `=`.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 from ..errors import TracerError
 
@@ -26,11 +27,35 @@ def _convert():
     return convert
 
 
+def require() -> None:
+    """Refuse at once, before anything is drawn or written, when latex2mathml is missing."""
+    _convert()
+
+
+_SIGNS = {"\u2212", "-", "+"}
+_CLOSING = {")", "]", "}", "|", "\u2016", "\u232a", "\u27e9"}
+
+
+def _mark_signs(element: ET.Element) -> None:
+    """A sign after an operator (`= -0.5`, `(-0.5`) gets form="prefix": latex2mathml leaves the
+    sign a bare <mo> inside the row, which browsers then space as a binary minus (`= − 0.5`)."""
+    before = None
+    for child in element:
+        if (child.tag == "mo" and (child.text or "") in _SIGNS and "form" not in child.attrib
+                and before is not None and before.tag == "mo" and (before.text or "") not in _CLOSING
+                and before.get("form") != "postfix"):
+            child.set("form", "prefix")
+        _mark_signs(child)
+        before = child
+
+
 def mathml(tex: str, display: bool = False) -> str:
     """One formula as a <math> element."""
     if not tex:
         return ""
-    return _NS.sub("", _convert()(tex, display="block" if display else "inline"), count=1)
+    root = ET.fromstring(_NS.sub("", _convert()(tex, display="block" if display else "inline"), count=1))
+    _mark_signs(root)
+    return ET.tostring(root, encoding="unicode")
 
 
 def _split_top(line: str) -> tuple[str, str]:
