@@ -175,3 +175,20 @@ def test_html_without_latex2mathml_is_one_error_line(tmp_path):
     assert proc.stderr.splitlines() == [
         "error: --to html needs latex2mathml (MathML from the LaTeX); install it with "
         "pip install 'backprop-tracer[html]' (or pip install latex2mathml)"]
+
+
+def test_a_graph_page_has_its_passes_and_no_network_sections():
+    page = _page("graph-seed004")
+    headings = re.findall(r"<h[23][^>]*>([^<]*)</h[23]>", page)
+    assert headings[:2] == ["Problem", "Inputs and nodes"]
+    assert [h for h in headings if h in ("Forward pass", "Local derivatives", "Backward pass")] == [
+        "Forward pass", "Local derivatives", "Backward pass"]
+    assert "Derivation" not in headings and "Training data" not in headings
+
+
+def test_a_sign_after_an_operator_is_a_prefix_and_a_difference_is_not():
+    from tracer.present.mathml import mathml
+
+    assert mathml("b = -0.5").count('<mo form="prefix">\u2212</mo>') == 1  # no binary spacing after =
+    assert mathml(r"\left(-x\right) - 2").count('form="prefix">\u2212') == 1  # the first, not the difference
+    assert "prefix" not in mathml("x - 0.5") and "prefix" not in mathml("(x) - 2")
