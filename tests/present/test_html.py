@@ -192,3 +192,17 @@ def test_a_sign_after_an_operator_is_a_prefix_and_a_difference_is_not():
     assert mathml("b = -0.5").count('<mo form="prefix">\u2212</mo>') == 1  # no binary spacing after =
     assert mathml(r"\left(-x\right) - 2").count('form="prefix">\u2212') == 1  # the first, not the difference
     assert "prefix" not in mathml("x - 0.5") and "prefix" not in mathml("(x) - 2")
+
+
+def test_mathml_follows_tex_where_browsers_would_not():
+    from tracer.present.mathml import mathml
+
+    small, tall = mathml(r"\log\left(1 - \hat{y}\right)"), mathml(r"\left(\frac{1}{y}\right)")
+    assert small.count('stretchy="false" fence="true"') == 2  # a line's fence at its normal size
+    assert tall.count('stretchy="true" fence="true"') == 2  # a fraction's grows, as \left( does in TeX
+    assert "<msup>" not in mathml("g'(a)") and "\u2032" in mathml("g'(a)")  # a prime after its base
+    assert "\U0001D7CF" in mathml(r"\mathbf{1}[a > 0]") and "mathvariant" not in mathml(r"\mathbf{1}")
+    step = mathml(r"\hat{y} = \operatorname{step}(a)")
+    assert "<mi>step</mi>" in step and "<mo>step</mo>" not in step  # a name, not an infix operator
+    assert '<mi>y</mi><mspace width="0.1667em" /><mi>log</mi>' in mathml(r"y \log(x)")  # TeX's thin space
+    assert "mspace" not in mathml(r"= \log(x)") and "mspace" not in mathml(r"\log(x)")
