@@ -206,3 +206,22 @@ def test_mathml_follows_tex_where_browsers_would_not():
     assert "<mi>step</mi>" in step and "<mo>step</mo>" not in step  # a name, not an infix operator
     assert '<mi>y</mi><mspace width="0.1667em" /><mi>log</mi>' in mathml(r"y \log(x)")  # TeX's thin space
     assert "mspace" not in mathml(r"= \log(x)") and "mspace" not in mathml(r"\log(x)")
+
+
+def test_variant_pages_render_in_a_browser(tmp_path):
+    """A student's problem sheet (with working room) and answer key, as pages: nothing wider than
+    the page, every formula and the network figure with a size."""
+    import yaml
+
+    from tracer.homework.variants import Generator, write_variants
+
+    spec = yaml.safe_load((HERE.parent / "examples" / "lecture-2-2-1.yaml").read_text())
+    spec.pop("published", None)
+    spec.update(iterations=1, randomize=True)
+    write_variants(Generator(load_problem(spec), 7), ["s1"], "html", tmp_path / "out", student_ids=True)
+    for part in ("problem", "key", "solution"):
+        page = (tmp_path / "out" / f"s1.{part}.html").read_text()
+        out = _probe(page, tmp_path / f"{part}.html")
+        assert out["scroll"] <= out["page"] and out["wide"] == [], part
+        assert len(out["math"]) == page.count("<math") and all(w > 0 and h > 0 for w, h in out["math"])
+        assert len(out["figures"]) == 1 and all(w > 50 and h > 50 for w, h in out["figures"])
