@@ -12,7 +12,7 @@ import os
 import sys
 
 FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle")  # answers: a blank answer file for `check`
-VARIANT_FORMATS = ("latex", "markdown", "moodle")
+VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle")
 CHECK_FORMATS = ("text", "markdown", "json")
 
 
@@ -124,8 +124,8 @@ def _build_parser() -> argparse.ArgumentParser:
     variants = sub.add_parser(
         "variants", help="draw a variant of a randomized spec per student, with solutions and answer keys",
         description="Draw homework variants from a spec's randomize: section. Per variant: a problem sheet, "
-                    "a solution handout and an answer key (the JSON `bptrace check` reads); for latex also "
-                    "problems.tex and solutions.tex with a page per variant; for moodle one quiz.xml. "
+                    "a solution handout, a printable answer key and the JSON key `bptrace check` reads; for latex "
+                    "and pdf also problems, solutions and keys with a page per variant; for moodle one quiz.xml. "
                     "A variant depends only on the seed and its id.",
     )
     variants.add_argument("spec", metavar="SPEC", help="problem spec file with a randomize: section")
@@ -134,7 +134,8 @@ def _build_parser() -> argparse.ArgumentParser:
     who.add_argument("--roster", metavar="FILE.csv", help="one variant per student id of the roster (CSV)")
     variants.add_argument("--seed", type=_seed, required=True, metavar="S", help="the seed (a whole number >= 0)")
     variants.add_argument("--to", dest="fmt", choices=VARIANT_FORMATS, default="markdown",
-                          help="format of the sheets (default: markdown); moodle: one Moodle XML quiz")
+                          help="format of the sheets (default: markdown); pdf: each sheet's LaTeX compiled (needs TeX); "
+                               "html: a self-contained page per sheet (needs latex2mathml); moodle: one Moodle XML quiz")
     variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
     variants.add_argument("--force", action="store_true",
                           help="replace files an earlier run left in DIR (without it, existing files are an error)")

@@ -184,6 +184,14 @@ class OutputFolder:
             fh.write(text)
         return target
 
+    def write_bytes(self, name: str, data: bytes) -> Path:
+        """A binary file (a PDF), by the same rules as `write`."""
+        target = self.path / name
+        if target.is_symlink():
+            raise FileError(f"{target}: is a symbolic link; refusing to write through it")
+        write_bytes(target, data)
+        return target
+
 
 def _first(names: list[str], n: int = 5) -> str:
     shown = ", ".join(names[:n])

@@ -175,3 +175,53 @@ def test_html_without_latex2mathml_is_one_error_line(tmp_path):
     assert proc.stderr.splitlines() == [
         "error: --to html needs latex2mathml (MathML from the LaTeX); install it with "
         "pip install 'backprop-tracer[html]' (or pip install latex2mathml)"]
+
+
+def test_a_graph_page_has_its_passes_and_no_network_sections():
+    page = _page("graph-seed004")
+    headings = re.findall(r"<h[23][^>]*>([^<]*)</h[23]>", page)
+    assert headings[:2] == ["Problem", "Inputs and nodes"]
+    assert [h for h in headings if h in ("Forward pass", "Local derivatives", "Backward pass")] == [
+        "Forward pass", "Local derivatives", "Backward pass"]
+    assert "Derivation" not in headings and "Training data" not in headings
+
+
+def test_a_sign_after_an_operator_is_a_prefix_and_a_difference_is_not():
+    from tracer.present.mathml import mathml
+
+    assert mathml("b = -0.5").count('<mo form="prefix">\u2212</mo>') == 1  # no binary spacing after =
+    assert mathml(r"\left(-x\right) - 2").count('form="prefix">\u2212') == 1  # the first, not the difference
+    assert "prefix" not in mathml("x - 0.5") and "prefix" not in mathml("(x) - 2")
+
+
+def test_mathml_follows_tex_where_browsers_would_not():
+    from tracer.present.mathml import mathml
+
+    small, tall = mathml(r"\log\left(1 - \hat{y}\right)"), mathml(r"\left(\frac{1}{y}\right)")
+    assert small.count('stretchy="false" fence="true"') == 2  # a line's fence at its normal size
+    assert tall.count('stretchy="true" fence="true"') == 2  # a fraction's grows, as \left( does in TeX
+    assert "<msup>" not in mathml("g'(a)") and "\u2032" in mathml("g'(a)")  # a prime after its base
+    assert "\U0001D7CF" in mathml(r"\mathbf{1}[a > 0]") and "mathvariant" not in mathml(r"\mathbf{1}")
+    step = mathml(r"\hat{y} = \operatorname{step}(a)")
+    assert "<mi>step</mi>" in step and "<mo>step</mo>" not in step  # a name, not an infix operator
+    assert '<mi>y</mi><mspace width="0.1667em" /><mi>log</mi>' in mathml(r"y \log(x)")  # TeX's thin space
+    assert "mspace" not in mathml(r"= \log(x)") and "mspace" not in mathml(r"\log(x)")
+
+
+def test_variant_pages_render_in_a_browser(tmp_path):
+    """A student's problem sheet (with working room) and answer key, as pages: nothing wider than
+    the page, every formula and the network figure with a size."""
+    import yaml
+
+    from tracer.homework.variants import Generator, write_variants
+
+    spec = yaml.safe_load((HERE.parent / "examples" / "lecture-2-2-1.yaml").read_text())
+    spec.pop("published", None)
+    spec.update(iterations=1, randomize=True)
+    write_variants(Generator(load_problem(spec), 7), ["s1"], "html", tmp_path / "out", student_ids=True)
+    for part in ("problem", "key", "solution"):
+        page = (tmp_path / "out" / f"s1.{part}.html").read_text()
+        out = _probe(page, tmp_path / f"{part}.html")
+        assert out["scroll"] <= out["page"] and out["wide"] == [], part
+        assert len(out["math"]) == page.count("<math") and all(w > 0 and h > 0 for w, h in out["math"])
+        assert len(out["figures"]) == 1 and all(w > 50 and h > 50 for w, h in out["figures"])

@@ -40,7 +40,9 @@ from .sheet import Scope, SheetOptions, cut_view, scope_of, sheet_options, state
 
 ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBERED = re.compile(r"v(\d{3,})")
-SHEET_FORMATS = {"latex": ".tex", "markdown": ".md"}
+SHEET_FORMATS = {"latex": ".tex", "markdown": ".md", "pdf": ".pdf", "html": ".html"}
+TEMPLATE_SET = {"pdf": "latex"}  # a format drawn from another's templates (a PDF is its LaTeX compiled)
+COMBINED = ("latex", "pdf")  # also problems, solutions and keys: every variant in one file, a page each
 
 
 def check_id(vid: str, where: str = "variant id") -> str:
@@ -335,26 +337,41 @@ def output_names(ids: list[str], fmt: str, figures=()) -> list[str]:
         return [f"{vid}.key.json" for vid in ids] + ["quiz.xml", "variants.json"]
     ext = SHEET_FORMATS[fmt]
     names = [f"{vid}{part}" for vid in ids for part in (f".problem{ext}", f".solution{ext}", f".key{ext}", ".key.json")]
-    if fmt == "latex":
-        names += ["problems.tex", "solutions.tex", "keys.tex"]
+    if fmt in COMBINED:
+        names += [f"problems{ext}", f"solutions{ext}", f"keys{ext}"]
     if fmt == "markdown":  # each variant's figures, beside its sheets (present.figures.place_files)
         names += [f"{vid}.{choice.key}.svg" for vid in ids for choice in figures]
     return names + ["variants.json"]
+
+
+def _require_tools(fmt: str) -> None:
+    """Refuse a format whose tool is missing before any folder, draw or file (one `error:` line)."""
+    if fmt == "pdf":
+        from ..present.pdf import require_tex
+
+        require_tex()
+    elif fmt == "html":
+        from ..present.mathml import require
+
+        require()
 
 
 def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path, *,
                    student_ids: bool = False, progress=None, space: int | None = None,
                    solution: str | None = None, force: bool = False, inputs=()) -> Written:
     """Per variant: a problem sheet, a solution, a printable answer key and the JSON key `check` reads
-    (LaTeX or Markdown; for latex also problems.tex, solutions.tex and keys.tex with a page per
-    variant), or for 'moodle' the JSON keys and one quiz.xml; and a manifest variants.json.
+    (LaTeX, Markdown, PDF or a self-contained HTML page each; for latex and pdf also problems, solutions
+    and keys with a page per variant), or for 'moodle' the JSON keys and one quiz.xml; and a manifest
+    variants.json. A PDF is its LaTeX compiled (tracer.present.pdf), one compile per file.
     `space` (lines of working room per question) and `solution` (asked or full) override the
     spec's `sheet:`. Nothing is written through a symbolic link or onto an input, and existing files
-    are replaced only with `force` (checked before any variant is drawn); each file is written whole
-    or not at all. Returns the variants and the files written, in order."""
+    are replaced only with `force` (checked before any variant is drawn, as is TeX for pdf and
+    latex2mathml for html); each file is written whole or not at all. Returns the variants and the
+    files written, in order."""
     if fmt not in (*SHEET_FORMATS, "moodle"):
-        raise TracerError(f"unknown variants format {fmt!r}; expected latex, markdown or moodle")
+        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join(SHEET_FORMATS)} or moodle")
     check_ids(ids)
+    _require_tools(fmt)
     options = gen.options
     if space is not None or solution is not None:
         options = sheet_options(gen.base, space, solution)
@@ -366,6 +383,15 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     def put(name: str, text: str) -> None:
         folder.write(name, text)
         files.append(name)
+
+    def put_sheet(name: str, text: str) -> None:  # a PDF: the sheet's LaTeX, compiled
+        if fmt == "pdf":
+            from ..present.pdf import compile_pdf
+
+            folder.write_bytes(name, compile_pdf(text))
+            files.append(name)
+        else:
+            put(name, text)
 
     from ..present.view import build_view
 
@@ -383,8 +409,9 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
         from ..present.figures import place_files
         from ..present.render import make_environment
 
-        env = make_environment(fmt)
-        ext = SHEET_FORMATS[fmt]
+        source = TEMPLATE_SET.get(fmt, fmt)
+        env = make_environment(source)
+        src, ext = SHEET_FORMATS[source], SHEET_FORMATS[fmt]
         template = lambda name: _template(env, name)  # noqa: E731
         problem_pages, solution_pages, key_pages = [], [], []
         for v in gen.generate(ids, progress):
@@ -399,18 +426,18 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
             sheet = sheet_view(view, v, student_ids, options, scope)
             key = sheet_view(view, v, student_ids, options, scope, key=True)
             solved = solution_view(view, v.problem, scope, options)
-            put(f"{v.id}.problem{ext}", template(f"problem{ext}.j2").render(view=sheet))
-            put(f"{v.id}.solution{ext}", template(f"solution{ext}.j2").render(view=solved))
-            put(f"{v.id}.key{ext}", template(f"problem{ext}.j2").render(view=key))
+            put_sheet(f"{v.id}.problem{ext}", template(f"problem{src}.j2").render(view=sheet))
+            put_sheet(f"{v.id}.solution{ext}", template(f"solution{src}.j2").render(view=solved))
+            put_sheet(f"{v.id}.key{ext}", template(f"problem{src}.j2").render(view=key))
             put(f"{v.id}.key.json", answer_key(v, student_ids))
-            if fmt == "latex":
+            if fmt in COMBINED:
                 problem_pages.append(template("problem-page.tex.j2").render(view=sheet))
                 solution_pages.append(template("solution-page.tex.j2").render(view=solved))
                 key_pages.append(template("problem-page.tex.j2").render(view=key))
-        if fmt == "latex":
-            put("problems.tex", template("variants.tex.j2").render(view=_Pages(problem_pages)))
-            put("solutions.tex", template("variants.tex.j2").render(view=_Pages(solution_pages)))
-            put("keys.tex", template("variants.tex.j2").render(view=_Pages(key_pages)))
+        if fmt in COMBINED:
+            put_sheet(f"problems{ext}", template("variants.tex.j2").render(view=_Pages(problem_pages)))
+            put_sheet(f"solutions{ext}", template("variants.tex.j2").render(view=_Pages(solution_pages)))
+            put_sheet(f"keys{ext}", template("variants.tex.j2").render(view=_Pages(key_pages)))
     manifest = {
         "title": gen.base.title, "seed": gen.seed, "format": fmt, "ids": "roster" if student_ids else "numbered",
         "solution": options.solution, "space": options.space,

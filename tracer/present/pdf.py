@@ -33,6 +33,11 @@ def _commands() -> list[list[str]]:
                    f"sudo apt-get install {DEBIAN_PACKAGES}")
 
 
+def require_tex() -> None:
+    """Refuse at once, before anything is drawn or written, when TeX is missing (PdfError)."""
+    _commands()
+
+
 def first_error(log: str) -> str:
     """The first LaTeX error of a log, with the line it names (`! Undefined control sequence. l.42 ...`)."""
     lines = log.splitlines()
