@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -112,6 +113,22 @@ def test_every_pair_renders_its_own_derivation(act, loss):
     assert hidden_gprime in derivation
     if loss != "ce":
         assert S.to_latex(S.loss_derivative(loss, 1), NAMES) in derivation
+
+
+@pytest.mark.parametrize("loss", ["none", "mse", "sse", "bce", "mae"])
+@pytest.mark.parametrize("act", ACTS)
+def test_a_number_in_a_derivation_product_gets_a_cdot(act, loss):
+    """linear g' = 1 and loss none's d yhat/d yhat = 1 are factors like any other: `(2 yhat - 2 y) \\cdot 1`,
+    `1 \\cdot yhat(1 - yhat)`, never a number set beside its neighbour (a coefficient, 2 yhat, is algebra)."""
+    if loss == "bce" and act != "sigmoid":
+        pytest.skip("the spec allows log losses only on sigmoid/softmax outputs")
+    spec = {"layers": [2, 2, 1], "activation": ["tanh", act], "loss": loss, "init": {"seed": 3},
+            "data": [{"x": [0.5, -0.3], **({} if loss == "none" else {"y": [1]})}], "iterations": 1}
+    if loss != "none":
+        spec["learning_rate"] = 0.5
+    md = render_trace(trace(spec), "markdown")
+    derivation = md.split("## Derivation", 1)[1].split("## Iteration 1", 1)[0]
+    assert not re.search(r"\\right\)\s*\d|(^|[=(]\s*)1\s+(\\(?!cdot)[a-z]|[a-z(])", derivation, re.M), derivation
 
 
 def test_changing_activation_or_loss_changes_the_derivation():

@@ -19,6 +19,13 @@ def _factor(expr, names: dict) -> str:
     return rf"\left({tex}\right)" if isinstance(expr, S.sp.Add) else tex
 
 
+def _product(a, b, names: dict) -> str:
+    """a times b as a factor pair: a number beside anything gets a \\cdot (1 \\cdot g', never "1 g'"),
+    the printing rule every line follows."""
+    join = r" \cdot " if isinstance(a, S.sp.Number) or isinstance(b, S.sp.Number) else " "
+    return f"{_factor(a, names)}{join}{_factor(b, names)}"
+
+
 def _error(nt: Notation, l: int, idx: str) -> str:
     """The error term of unit `idx` of layer l: delta, or dL/da where the profile factors the chain rule."""
     if nt.factored:
@@ -52,7 +59,7 @@ def derivation_steps(p, nt: Notation) -> list[Step]:
         g = S.activation_derivative(out_act)
         steps.append(Step(rf"\frac{{\partial {yhk}}}{{\partial {ak}}}", [S.to_latex(g.expr, out_names)]))
         steps.append(Step(dL, [rf"\frac{{\partial {nt.loss}}}{{\partial {yhk}}} \frac{{\partial {yhk}}}{{\partial {ak}}}",
-                               f"{_factor(dl, out_names)} {_factor(g.expr, out_names)}",
+                               _product(dl, g.expr, out_names),
                                S.to_latex(delta_out, out_names)]))
     prev = _sub(nt.sym("act", L - 1), "j")
     w_out = rf"\frac{{\partial {nt.loss}}}{{\partial {_sub(nt.sym('weight', L), nt.windex(k or '1', 'j', L))}}}"
