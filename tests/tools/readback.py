@@ -261,6 +261,8 @@ class Parser:
                 r = self.factor()
                 if q.cat == "matrix" and r.cat == "matrix":
                     q = self._matmul(q, r)
+                elif q.cat == "number" and r.cat == "constant":  # 2 \\pi: a coefficient, as algebra writes it
+                    q = Q(q.v * r.v, q.u * r.v)
                 elif q.cat == "frac" and r.cat == "group":
                     av, au, bv, bu = _scalar_or_same(q, r, "a product")
                     q = Q(av * bv, np.abs(av) * bu + np.abs(bv) * au)
@@ -381,7 +383,7 @@ class Parser:
             return Q(r, np.where(r > 0, x.u / (2 * np.where(r > 0, r, 1)), np.sqrt(x.u)), "call")
         if tok == r"\pi":
             self.next()
-            return Q(np.array(np.pi), np.array(0.0), "number")
+            return Q(np.array(np.pi), np.array(0.0), "constant")
         if tok == r"\mathbf":
             self.next()
             for t in ("{",):
