@@ -345,3 +345,71 @@ def test_class_summary_counts_students_by_mistake_and_quantity():
     md = format_many(results, "markdown")
     assert "| `missing-gprime` | iter1.delta1 | 2 | 4 |" in md
     assert "| `sign` | iter1.grad.b2 | 1 | 1 |" in md
+
+
+# -- the gradebook and the command line --------------------------------------------------------
+
+
+def _lecture_sheets(folder: Path) -> Path:
+    checker = Checker(load_problem(LECTURE))
+    T = checker.values
+    folder.mkdir()
+    (folder / "ok.yaml").write_text(sheet_text({"iter1.grad.b2": T["iter1.grad.b2"]}, ["iter1.grad.b2"]))
+    (folder / "two.yaml").write_text(sheet_text({"iter1.grad.b2": -T["iter1.grad.b2"],
+                                                 "iter1.delta1": T["iter1.W2"].T @ T["iter1.delta2"]},
+                                                ["iter1.grad.b2", "iter1.delta1"]))
+    spec = folder.parent / "spec.yaml"
+    spec.write_text(yaml.safe_dump(LECTURE))
+    return spec
+
+
+def test_gradebook_counts_diagnoses_per_sheet(tmp_path):
+    import csv
+
+    from tracer.grade.gradebook import COLUMNS, answer_files, check_gradebook_target, write_gradebook
+
+    spec = _lecture_sheets(tmp_path / "in")
+    out = tmp_path / "gb.csv"
+    for diagnosis, expected in ((True, {"ok.yaml": "0", "two.yaml": "3"}), (False, {"ok.yaml": "", "two.yaml": ""})):
+        write_gradebook(Checker(load_problem(spec), diagnosis=diagnosis), answer_files([tmp_path / "in"]), out, progress=False)
+        with open(out, newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert list(rows[0]) == list(COLUMNS) and COLUMNS[-1] == "diagnoses"
+        assert {Path(r["file"]).name: r["diagnoses"] for r in rows} == expected
+    old = tmp_path / "old.csv"  # a gradebook from before the column may still be replaced
+    old.write_text("file,student,points,max,first_error,status\r\n")
+    assert check_gradebook_target(old, []) == old
+
+
+def test_command_line_diagnosis_and_no_diagnosis(tmp_path):
+    import subprocess
+    import sys
+
+    spec = _lecture_sheets(tmp_path / "in")
+    run_ = lambda *a: subprocess.run([sys.executable, "-m", "tracer.cli", "check", str(spec), *a],  # noqa: E731
+                                     capture_output=True, text=True, cwd=REPO)
+    on = json.loads(run_(str(tmp_path / "in" / "two.yaml"), "--format", "json").stdout)
+    assert [i["diagnosis"] for i in on["items"]] == ["missing-gprime", "missing-gprime", "sign"]
+    assert on["items"][2]["diagnosis_text"].startswith("Your value matches iter1.grad.b2 with the opposite sign")
+    off = json.loads(run_(str(tmp_path / "in" / "two.yaml"), "--format", "json", "--no-diagnosis").stdout)
+    assert [i["diagnosis"] for i in off["items"]] == [None, None, None]
+    text = run_(str(tmp_path / "in" / "two.yaml")).stdout
+    assert "Likely mistakes:\n  iter1.delta1[1] (missing-gprime): Your value matches iter1.delta1 without" in text
+    md = run_(str(tmp_path / "in"), "--format", "markdown").stdout
+    assert "### Class summary: likely mistakes (2 sheets graded)" in md
+    assert "| `missing-gprime` | iter1.delta1 | 1 | 2 |" in md
+
+
+def test_no_diagnosis_on_correct_sheets_of_random_networks():
+    """The false-positive count of bench/bench_diagnosis.py, on fewer sheets: 0 on correct sheets."""
+    import importlib.util
+
+    where = importlib.util.spec_from_file_location("bench_diagnosis", REPO / "bench" / "bench_diagnosis.py")
+    bench = importlib.util.module_from_spec(where)
+    where.loader.exec_module(bench)
+    fp = bench.false_positives(40, seed=7)
+    counts = fp["counts"]
+    assert counts["correct items"] > 1000
+    assert counts["correct: wrong verdicts"] == 0 and counts["correct: diagnoses"] == 0
+    assert counts["random: wrong items"] > 50
+    assert counts["random: diagnoses elsewhere"] == 0

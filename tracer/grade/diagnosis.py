@@ -115,7 +115,7 @@ def _generic(world: World, path: str) -> Iterable[Candidate]:
     for ref in refs:
         yield Candidate("sign", -ref, f"matches {path} with the opposite sign: check the sign of each factor")
         if ref.ndim == 2 and ref.shape[0] == ref.shape[1] > 1:
-            yield Candidate("transposed", ref.T, f"matches {path} transposed: its rows are the output units")
+            yield Candidate("transposed", ref.T, f"matches {path} transposed: it has a row per unit of its layer")
     m = _PATH.match(path)
     if m is None:
         return
@@ -198,14 +198,14 @@ def _network(world: World, path: str) -> Iterable[Candidate]:
         g = F.ACTIVATIONS[acts[l - 1]][0]
         with np.errstate(all="ignore"):
             yield Candidate("preactivation", g(world.references(path)[-1]),
-                            f"matches h{l} = g(a{l}): {path} is the value before the activation")
+                            f"matches {e}h{l} = g(a{l}): {path} is the value before the activation")
             if l > 1:
                 for v in world.formula(path, **{f"{e}h{l - 1}": w[f"{e}a{l - 1}"]}):
                     yield Candidate("preactivation", v, f"matches {path} computed from a{l - 1} instead of h{l - 1}: "
                                     "the next layer takes the activation h")
     elif (hit := re.fullmatch(r"h(\d+)", name)) or name == "yhat":
         l = int(hit[1]) if hit else L
-        yield Candidate("preactivation", w[f"{e}a{l}"], f"matches a{l}: the activation g was not applied to a{l}")
+        yield Candidate("preactivation", w[f"{e}a{l}"], f"matches {e}a{l}: the activation g was not applied to it")
     elif hit := re.fullmatch(r"gprime(\d+)", name):
         l = int(hit[1])
         for alt, how in _gprime_slips(acts[l - 1], w[f"{e}h{l}"], w[f"{e}a{l}"]):
@@ -334,7 +334,7 @@ def _transposed_whole(checker, world: World, path: str, value, bound) -> list[Ca
         if all(abs(arr.T[i].value - ref[i]) <= tol.allowed(arr.T[i].place, ref[i], b[i], floor)
                for i in np.ndindex(true.shape)):
             return [(Candidate("transposed", ref.T, f"is {path} transposed: it is a {true.shape[0]}x{true.shape[1]} "
-                              "matrix, a row per unit of the layer"), True)]
+                              "matrix, a row per unit of its layer"), True)]
     return []
 
 
