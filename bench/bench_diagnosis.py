@@ -145,7 +145,7 @@ def timing() -> None:
     import shutil
     import subprocess
 
-    from bench_check import N, locate_cli, make_submissions, med
+    from bench_check import N, make_submissions, med
 
     from tracer.grade.check import Checker
     from tracer.grade.gradebook import answer_files, write_gradebook
@@ -158,7 +158,7 @@ def timing() -> None:
     kinds = make_submissions(folder, random.Random(4))
     files = answer_files([folder])
     problem = load_problem(spec)
-    gb = work / "gb.csv"
+    gb = work / "gb.csv"  # the CLI rows remove it first, so each run must write it
 
     def lib(diagnosis):
         def go():
@@ -167,14 +167,17 @@ def timing() -> None:
             return time.perf_counter() - start
         return go
 
-    cmd, env, how = locate_cli()
+    # this tree's CLI (an installed bptrace may predate --no-diagnosis)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    cmd, how = [sys.executable, "-m", "tracer.cli"], f"{sys.executable} -m tracer.cli with PYTHONPATH={REPO}"
 
     def cli(extra):
         def go():
+            gb.unlink(missing_ok=True)
             start = time.perf_counter()
             proc = subprocess.run(cmd + ["check", str(spec), str(folder), "--gradebook", str(gb), *extra], env=env,
                                   cwd=work, capture_output=True, stdin=subprocess.DEVNULL)
-            if proc.returncode not in (0, 1, 2):
+            if proc.returncode not in (0, 1, 2) or not gb.exists() or "usage:" in proc.stderr.decode():
                 raise RuntimeError(proc.stderr.decode()[-300:])
             return time.perf_counter() - start
         return go
@@ -202,7 +205,7 @@ def timing() -> None:
     print(f"  library, diagnosis off: {med(off):6.2f} s (min {min(off):.2f})  = {med(off) / N * 1e3:.2f} ms a sheet")
     print(f"  ratio on/off {med(on) / med(off):.2f}x; diagnosis adds {(med(on) - med(off)) / N * 1e3:.2f} ms a sheet")
     print(f"  CLI check --gradebook: {med(con):6.2f} s, with --no-diagnosis {med(coff):6.2f} s, "
-          f"ratio {med(con) / med(coff):.2f}x")
+          f"ratio {med(con) / med(coff):.2f}x; {(med(con) - med(coff)) / N * 1e3:.2f} ms a sheet")
     print(f"  diagnoses in the batch: {', '.join(f'{k} {v}' for k, v in diagnosed.most_common()) or 'none'}")
     shutil.rmtree(work, ignore_errors=True)
 

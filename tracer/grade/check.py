@@ -251,6 +251,7 @@ class Checker:
                         value[idx] = number.value
                     dirty.add(path)
                 world[path] = value
+        self._world = world  # the student's world of the last sheet, which diagnosis.py reads on
         return candidates
 
     def _items(self, path, answers: dict, wrong_shape, asked, cands, bound) -> list[Item]:

@@ -65,10 +65,14 @@ class World:
         self.true = checker.values
         self.rules = checker.rules
         self.problem = checker.problem
-        values: dict[str, np.ndarray] = {}
-        dirty: set[str] = set()
+        # The checker's world of this sheet (check.Checker._student_world) up to the last path
+        # answered; it keeps the true array wherever nothing upstream was answered, so the
+        # paths that differ are the dirty ones. Paths after it (the updated weights that
+        # stale-weights reads, say) are computed here the same way.
+        values = dict(getattr(checker, "_world", {}))
+        dirty = {p for p, v in values.items() if v is not self.true[p]}
         with np.errstate(all="ignore"):
-            for path in checker.order:
+            for path in checker.order[len(values):] if list(values) == checker.order[:len(values)] else checker.order:
                 rule = self.rules[path]
                 value = self.true[path]
                 if rule.kind != GIVEN and any(i in dirty for i in rule.inputs):
@@ -79,8 +83,8 @@ class World:
                     for idx, (number, _) in given[path].items():
                         value[idx] = number.value
                     dirty.add(path)
-                values[path] = np.asarray(value, dtype=np.float64)
-        self.values = values
+                values[path] = value
+        self.values = {p: np.asarray(v, dtype=np.float64) for p, v in values.items()}
 
     def _apply(self, rule, inputs, path) -> list[np.ndarray]:
         shape = np.shape(self.true[path])
