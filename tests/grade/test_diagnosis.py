@@ -394,7 +394,7 @@ def test_command_line_diagnosis_and_no_diagnosis(tmp_path):
     off = json.loads(run_(str(tmp_path / "in" / "two.yaml"), "--format", "json", "--no-diagnosis").stdout)
     assert [i["diagnosis"] for i in off["items"]] == [None, None, None]
     text = run_(str(tmp_path / "in" / "two.yaml")).stdout
-    assert "Likely mistakes:\n  iter1.delta1[1] (missing-gprime): Your value matches iter1.delta1 without" in text
+    assert "Likely mistakes:\n  iter1.delta1[1], iter1.delta1[2] (missing-gprime): Your value matches iter1.delta1 without" in text
     md = run_(str(tmp_path / "in"), "--format", "markdown").stdout
     assert "### Class summary: likely mistakes (2 sheets graded)" in md
     assert "| `missing-gprime` | iter1.delta1 | 1 | 2 |" in md

@@ -115,8 +115,8 @@ class World:
 
 
 def _generic(world: World, path: str) -> Iterable[Candidate]:
-    refs = world.references(path)[1:] or world.references(path)
-    for ref in refs:
+    # the true value too: a sheet that is wrong upstream may still copy the right number with a slip
+    for ref in world.references(path):
         yield Candidate("sign", -ref, f"matches {path} with the opposite sign: check the sign of each factor")
         if ref.ndim == 2 and ref.shape[0] == ref.shape[1] > 1:
             yield Candidate("transposed", ref.T, f"matches {path} transposed: it has a row per unit of its layer")

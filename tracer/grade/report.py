@@ -64,7 +64,12 @@ def to_text(report: Report) -> str:
 
 
 def _diagnoses(report: Report) -> list[tuple[str, str, str]]:
-    return [(i.key, i.diagnosis, i.diagnosis_text) for i in report.items if getattr(i, "diagnosis", None)]
+    """(keys, code, sentence): the elements of one quantity with the same sentence share a line."""
+    lines: dict[tuple[str, str], list[str]] = {}
+    for i in report.items:
+        if getattr(i, "diagnosis", None):
+            lines.setdefault((i.diagnosis, i.diagnosis_text), []).append(i.key)
+    return [(", ".join(keys), code, text) for (code, text), keys in lines.items()]
 
 
 # With <, >, & as entities: no markup, links, HTML or math ($ would open TeX math in Pandoc,
