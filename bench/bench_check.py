@@ -71,6 +71,7 @@ def _from(params, iterations):
     from tracer.problem.spec import load_problem
 
     spec = yaml.safe_load(SPEC.read_text())
+    spec.pop("published", None)  # the notes' numbers of three iterations; one is run at a time here
     spec.update(params=params, iterations=1)
     out, p = [], params
     for _ in range(iterations):

@@ -111,6 +111,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tol.add_argument("--sig-figs", type=_sig_figs, metavar="N", help="judge every answer to N significant figures")
     check.add_argument("--format", dest="fmt", choices=CHECK_FORMATS, default="text",
                        help="report format (default: text)")
+    check.add_argument("--no-diagnosis", dest="diagnosis", action="store_false",
+                       help="do not name the likely mistake of each wrong answer (docs/diagnosis.md)")
     check.add_argument("--gradebook", metavar="FILE.csv",
                        help="grade every file into a CSV gradebook, one row per file, instead of printing reports")
     variant = check.add_argument_group("variants (a spec with randomize:; see `bptrace variants`)")
@@ -246,9 +248,10 @@ def _cmd_check(args) -> int:
         from .homework.variants import VariantChecker
 
         roster = read_roster(args.roster) if args.roster else None
-        checker = VariantChecker(load_problem(args.spec), args.seed, roster, tolerance, count=args.count)
+        checker = VariantChecker(load_problem(args.spec), args.seed, roster, tolerance, count=args.count,
+                                 diagnosis=args.diagnosis)
     else:
-        checker = Checker(load_problem(args.spec), tolerance)
+        checker = Checker(load_problem(args.spec), tolerance, diagnosis=args.diagnosis)
     files = answer_files(args.answers, exclude=args.gradebook)
     if not files:
         raise TracerError("no answer files found in " + ", ".join(args.answers))

@@ -7,6 +7,7 @@
     recompute_perceptron.py the perceptron's local formulas
     recompute_graph.py  the graph's local formula of every quantity
     check.py            a verdict per answered element, the first error, the score
+    diagnosis.py        the named mistake (misconception) that reproduces a wrong answer
     report.py           a check Report as text, Markdown or JSON
     gradebook.py        many answer files to one CSV gradebook
     answer_template.py  the blank answer file a homework hands out

@@ -4,6 +4,7 @@
     report = checker.check_file("alice.yaml")        # AnswerError if not gradable
 
 Verdicts: correct, follow-through, wrong, missing, unknown-key (see docs/answers.md).
+A wrong item may also get a diagnosis, the named mistake that reproduces it (diagnosis.py).
 
 Follow-through. The student's world S is the trace recomputed from their own
 answers: S[q] is the student's answer to q where given (element by element),
@@ -38,6 +39,7 @@ from .grading import (
     resolve_key,
     shape_text,
 )
+from .diagnosis import diagnose
 from .recompute import COPY, GIVEN, rounding_bounds
 
 CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN = "correct", "follow-through", "wrong", "missing", "unknown-key"
@@ -60,6 +62,8 @@ class Item:
     max_points: float = 0.0
     note: str = ""
     places: int = 6  # decimals to show expected/recomputed with
+    diagnosis: str | None = None  # a code of diagnosis.CODES: the mistake that reproduces `got`
+    diagnosis_text: str = ""
 
     def display(self, value) -> str:
         if value is None:
@@ -94,7 +98,8 @@ class Report:
             "student": self.student,
             "items": [
                 {"key": i.key, "status": i.status, "got": _plain(i.got), "expected": _plain(i.expected),
-                 "recomputed": _plain(i.recomputed), "note": i.note or None}
+                 "recomputed": _plain(i.recomputed), "note": i.note or None,
+                 "diagnosis": i.diagnosis, "diagnosis_text": i.diagnosis_text or None}
                 for i in self.items
             ],
             "first_error": self.first_error,
@@ -127,8 +132,10 @@ class Checker:
     """Grades answer sheets for one problem. Traces once; cheap per sheet."""
 
     def __init__(self, problem: Problem, tolerance: Tolerance | None = None,
-                 aliases: Mapping[str, str] | None = None, trace: Trace | None = None):
+                 aliases: Mapping[str, str] | None = None, trace: Trace | None = None,
+                 diagnosis: bool = True):
         self.problem = problem
+        self.diagnosis = diagnosis  # name the mistake of each wrong item (diagnosis.py)
         # The truth is the float64 trace whatever the spec's `arithmetic:` (by-hand values
         # lie within the carried-rounding tolerance; exact ones agree to 1e-16).
         usable = trace is not None and getattr(trace, "arithmetic", "float") == "float"
@@ -167,6 +174,8 @@ class Checker:
                 continue
             report.items.extend(self._items(path, given.get(path, {}), wrong_shape.get(path), asked,
                                             candidates.get(path), bounds[path]))
+        if self.diagnosis:
+            diagnose(self, report.items, given, wrong_shape, bounds)
         report.items.extend(unknown)
         report.points = sum(i.points for i in report.items)
         report.max_points = sum(i.max_points for i in report.items)
@@ -242,6 +251,7 @@ class Checker:
                         value[idx] = number.value
                     dirty.add(path)
                 world[path] = value
+        self._world = world  # the student's world of the last sheet, which diagnosis.py reads on
         return candidates
 
     def _items(self, path, answers: dict, wrong_shape, asked, cands, bound) -> list[Item]:

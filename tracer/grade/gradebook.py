@@ -23,12 +23,14 @@ from ..errors import TracerError
 from ..files import FileError, atomic_open, check_output
 from .answers import read_answers
 from .check import Checker, Report
+from .diagnosis import count as diagnosis_count
 
-COLUMNS = ("file", "student", "points", "max", "first_error", "status")
+COLUMNS = ("file", "student", "points", "max", "first_error", "status", "diagnoses")
 PROGRESS_MIN = 20  # show a progress bar on a terminal from this many files
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = frozenset(",;\t\"\r\n")
 HEADER = ",".join(COLUMNS)
+_EARLIER_HEADERS = (",".join(COLUMNS[:6]),)  # a gradebook written before the diagnoses column may be replaced
 
 
 def csv_line(cells: Iterable[str]) -> str:
@@ -50,7 +52,7 @@ def check_gradebook_target(out: str | Path, inputs: Iterable[str | Path]) -> Pat
                 first = fh.readline(len(HEADER) + 3).rstrip("\r\n")
         except OSError as err:
             raise FileError(f"{path}: cannot read the existing gradebook: {err.strerror or err}") from None
-        if first != HEADER:
+        if first != HEADER and first not in _EARLIER_HEADERS:
             raise FileError(f"{path}: exists and is not a gradebook (its first line is not {HEADER!r}); "
                             "refusing to overwrite it")
     return path
@@ -65,6 +67,7 @@ class Row:
     max_points: float | None = None
     first_error: str = ""
     report: Report | None = None
+    diagnoses: int | None = None  # items given a diagnosis (none counted with diagnosis off)
 
     @property
     def graded(self) -> bool:
@@ -72,7 +75,8 @@ class Row:
 
     def cells(self) -> list[str]:
         num = lambda x: "" if x is None else (str(int(x)) if x == int(x) else f"{x:.6g}")  # noqa: E731
-        return [inert(c) for c in (self.file, self.student, num(self.points), num(self.max_points), self.first_error, self.status)]
+        return [inert(c) for c in (self.file, self.student, num(self.points), num(self.max_points), self.first_error,
+                                   self.status, num(self.diagnoses))]
 
 
 def inert(cell: str) -> str:
@@ -120,7 +124,7 @@ def grade_one(checker: Checker, path: str | Path) -> Row:
     except Exception as err:  # noqa: BLE001 - a bug must not cost the other students their rows
         return Row(name, f"not gradable: internal error ({type(err).__name__}); please report it")
     return Row(name, "graded", report.student or "", report.points, report.max_points,
-               report.first_error or "", report)
+               report.first_error or "", report, diagnosis_count(report) if getattr(checker, "diagnosis", True) else None)
 
 
 class Progress:

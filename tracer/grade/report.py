@@ -8,6 +8,7 @@ import re
 
 from ..errors import printable
 from .check import Report
+from .diagnosis import CODES, class_summary
 
 FORMATS = ("text", "markdown", "json")
 HEADER = ("quantity", "given", "expected", "recomputed", "verdict")
@@ -55,7 +56,20 @@ def to_text(report: Report) -> str:
     if notes:
         lines.append("Notes:")
         lines += [f"  {printable(key)}: {printable(note)}" for key, note in notes]
+    found = _diagnoses(report)
+    if found:
+        lines.append("Likely mistakes:")
+        lines += [f"  {printable(key)} ({code}): {printable(text)}" for key, code, text in found]
     return "\n".join(lines) + "\n"
+
+
+def _diagnoses(report: Report) -> list[tuple[str, str, str]]:
+    """(keys, code, sentence): the elements of one quantity with the same sentence share a line."""
+    lines: dict[tuple[str, str], list[str]] = {}
+    for i in report.items:
+        if getattr(i, "diagnosis", None):
+            lines.setdefault((i.diagnosis, i.diagnosis_text), []).append(i.key)
+    return [(", ".join(keys), code, text) for (code, text), keys in lines.items()]
 
 
 # With <, >, & as entities: no markup, links, HTML or math ($ would open TeX math in Pandoc,
@@ -84,6 +98,22 @@ def to_markdown(report: Report) -> str:
     if notes:
         lines += ["", "Notes:", ""]
         lines += [f"- {_md(key)}: {_md(note)}" for key, note in notes]
+    found = _diagnoses(report)
+    if found:
+        lines += ["", "Likely mistakes:", ""]
+        lines += [f"- {_md(key)} (`{code}`): {_md(text)}" for key, code, text in found]
+    return "\n".join(lines) + "\n"
+
+
+def class_summary_markdown(reports: list[Report]) -> str:
+    """Which mistakes how many students made, by quantity: the batch's diagnoses."""
+    rows = class_summary(reports)
+    lines = [f"### Class summary: likely mistakes ({len(reports)} sheets graded)", ""]
+    if not rows:
+        return "\n".join(lines + ["No mistake was diagnosed."]) + "\n"
+    lines += ["| mistake | quantity | students | items |", "|---|---|---:|---:|"]
+    lines += [f"| `{code}` | {_md(q)} | {students} | {items} |" for code, q, students, items in rows]
+    lines += ["", "Mistakes: " + "; ".join(f"`{c}`: {_md(CODES[c])}" for c in dict.fromkeys(r[0] for r in rows)) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -109,4 +139,6 @@ def format_many(results: list[tuple[str, Report | str]], fmt: str) -> str:
             parts.append(f"### Answers: {_md(src)}\n\nnot gradable: {_md(r)}\n")
         else:
             parts.append(f"Answers: {printable(src)}\nnot gradable: {printable(r)}\n")
+    if fmt == "markdown":
+        parts.append(class_summary_markdown([r for _, r in results if isinstance(r, Report)]))
     return "\n".join(parts)

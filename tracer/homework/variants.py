@@ -213,16 +213,17 @@ class VariantChecker:
     """Grades each answer sheet against its own variant (a drop-in for Checker in `check`)."""
 
     def __init__(self, base: Problem, seed: int, roster: list[str] | None = None, tolerance=None,
-                 count: int | None = None):
+                 count: int | None = None, diagnosis: bool = True):
         self.lookup = Lookup(Generator(base, seed), roster, count)
         self.problem = base
         self.tolerance = tolerance
+        self.diagnosis = diagnosis
         self._checkers: dict[str, Checker] = {}
 
     def checker_for(self, vid: str) -> Checker:
         if vid not in self._checkers:
             v = self.lookup.variant(vid)
-            self._checkers[vid] = Checker(v.problem, self.tolerance, trace=v.trace)
+            self._checkers[vid] = Checker(v.problem, self.tolerance, trace=v.trace, diagnosis=self.diagnosis)
         return self._checkers[vid]
 
     def check_sheet(self, sheet: AnswerSheet, source: str = ""):
