@@ -22,13 +22,15 @@ from typing import Iterable, TextIO
 from ..errors import TracerError
 from ..files import FileError, atomic_open, check_output
 from .answers import read_answers
-from .check import Checker, Report
+from .check import IMPRECISE, Checker, Report
 
-COLUMNS = ("file", "student", "points", "max", "first_error", "status")
+# Columns are only ever added at the end, so a reader of an older gradebook reads a newer one.
+COLUMNS = ("file", "student", "points", "max", "first_error", "status", "imprecise")
 PROGRESS_MIN = 20  # show a progress bar on a terminal from this many files
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = frozenset(",;\t\"\r\n")
 HEADER = ",".join(COLUMNS)
+_EARLIER_HEADERS = ("file,student,points,max,first_error,status",)  # may be overwritten too
 
 
 def csv_line(cells: Iterable[str]) -> str:
@@ -50,7 +52,7 @@ def check_gradebook_target(out: str | Path, inputs: Iterable[str | Path]) -> Pat
                 first = fh.readline(len(HEADER) + 3).rstrip("\r\n")
         except OSError as err:
             raise FileError(f"{path}: cannot read the existing gradebook: {err.strerror or err}") from None
-        if first != HEADER:
+        if first != HEADER and first not in _EARLIER_HEADERS:
             raise FileError(f"{path}: exists and is not a gradebook (its first line is not {HEADER!r}); "
                             "refusing to overwrite it")
     return path
@@ -72,7 +74,9 @@ class Row:
 
     def cells(self) -> list[str]:
         num = lambda x: "" if x is None else (str(int(x)) if x == int(x) else f"{x:.6g}")  # noqa: E731
-        return [inert(c) for c in (self.file, self.student, num(self.points), num(self.max_points), self.first_error, self.status)]
+        imprecise = "" if self.report is None else str(self.report.counts()[IMPRECISE])  # right, too few digits
+        return [inert(c) for c in (self.file, self.student, num(self.points), num(self.max_points), self.first_error,
+                                   self.status, imprecise)]
 
 
 def inert(cell: str) -> str:
