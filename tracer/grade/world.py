@@ -15,8 +15,9 @@ make S the same whichever intermediate steps a student wrote down:
 - **A copy is the same number.** yhat is h(L), grad.b(l) is delta(l) (one example),
   iter{t}.W is iter{t-1}.new.W. An answer to any name of the number is the student's value
   for all of them: an unwritten h(L) takes the student's yhat, so g'(L) is recomputed from
-  it. The back-filled value never feeds the check of the name that supplied it: a copy is
-  recomputed from its source as the source stands before back-filling.
+  it (and, as another candidate, from h(L) as computed: a student may write a name rounded
+  and compute on from more digits). The back-filled value never feeds the check of the name
+  that supplied it: a copy is recomputed from its source as the source stands before back-filling.
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ def student_world(paths: list[str], rules: dict[str, Rule], values, given: dict,
                 cands = _overlay(cands, given[path])
                 dirty.add(path)
             before[path] = cands
-            if path in ahead:
-                cands = _overlay(cands, ahead[path])
+            if path in ahead:  # the value written under a later name first; as computed, in case
+                # the student wrote that name rounded but computed on from more digits
+                cands = _distinct(_overlay(cands, ahead[path]) + cands)
                 dirty.add(path)
             world[path] = cands
     return out
@@ -109,7 +111,14 @@ def _overlay(cands: list, answers: dict) -> list[np.ndarray]:
     return list(found.values())
 
 
+def _distinct(cands: list) -> list[np.ndarray]:
+    found: dict[bytes, np.ndarray] = {}
+    for c in cands:
+        found.setdefault(_key(c), c)
+    return list(found.values())[:MAX_CANDIDATES]
+
+
 def _key(value: np.ndarray) -> bytes:
-    """Candidates equal to 12 significant digits are one (two routes agree up to float noise)."""
+    """Candidates equal to 12 decimals are one (two routes agree up to float noise)."""
     with np.errstate(all="ignore"):
         return np.asarray(value, dtype=np.float64).round(12).tobytes()
