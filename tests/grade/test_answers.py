@@ -205,7 +205,7 @@ def _grade(data: bytes | str, fmt: str):
     except TracerError as err:  # the one clean failure: not gradable
         assert str(err) and "\n" not in str(err)
         return None
-    assert all(i.status in ("correct", "follow-through", "wrong", "missing", "unknown-key") for i in report.items)
+    assert all(i.status in ("correct", "imprecise", "follow-through", "wrong", "missing", "unknown-key") for i in report.items)
     assert math.isfinite(report.points) and 0 <= report.points <= report.max_points + 1e-9
     json.dumps(report.to_dict(), allow_nan=False)
     return report

@@ -230,7 +230,8 @@ SHARP = dict(params={"W1": [[0.11111, 0.4], [0.2, 0.5]], "b1": [0.3, 0.6], "W2":
     ("1.21112", 4, "wrong"),     # written to 5 decimals: judged there (1 unit off)
     ("1.2111e0", 4, "correct"),
     ("12111e-4", 4, "correct"),
-    ("1.21", 4, "wrong"),        # coarser than the spec's decimals: judged at 4 decimals
+    ("1.21", 4, "imprecise"),    # coarser than the spec's decimals: right to the 2 written
+    ("1.22", 4, "wrong"),        # ... and wrong there too
     ("1.21", 2, "correct"),
     ("121111/100000", 4, "correct"),  # a fraction: judged at the spec's decimals
     ("1211/1000", 4, "wrong"),
@@ -271,6 +272,7 @@ def test_default_rule_allows_the_rounding_a_hand_computation_carries():
     (Tolerance(sig_figs=3), "2.14", "wrong"),
     (Tolerance(sig_figs=5), "2.1244", "correct"),
     (Tolerance(sig_figs=6), "2.1244", "wrong"),
+    (Tolerance(sig_figs=6), "2.12", "imprecise"),  # right to the 3 figures written
 ])
 def test_explicit_tolerances(tolerance, answer, verdict):
     assert verdicts(check(f"iter1.a2: {answer}\n", tolerance=tolerance)) == {"iter1.a2": verdict}
@@ -324,7 +326,7 @@ def test_ask_patterns_and_elements():
     ({"grading": {"sig_figs": 0}}, "grading.sig_figs: expected a whole number from 1 to 15, got 0"),
     ({"grading": {"abs_tol": -0.1}}, "grading.abs_tol: expected a number >= 0, got -0.1"),
     ({"grading": {"abs_tol": 0.1, "sig_figs": 3}}, "grading.sig_figs: give either sig_figs or abs_tol/rel_tol, not both"),
-    ({"grading": {"bonus": 1}}, "grading.bonus: unknown field; known fields: points, follow_through, abs_tol, rel_tol, sig_figs"),
+    ({"grading": {"bonus": 1}}, "grading.bonus: unknown field; known fields: points, follow_through, imprecise, abs_tol, rel_tol, sig_figs"),
 ])
 def test_bad_ask_and_grading_are_spec_errors_naming_the_place(changes, message):
     with pytest.raises(SpecError) as err:
@@ -387,7 +389,7 @@ def test_template_lists_the_asked_keys_and_fills_in_cleanly():
         filled = filled.replace(f"{key}:", as_yaml({key: value}).rstrip("\n"), 1)
     report = checker.check_sheet(parse_answers(filled))
     assert report.student == "s1"
-    assert {i.status for i in report.items} == {"correct"} and report.points == report.max_points == 3.25  # one element of W1: a quarter
+    assert {i.status for i in report.items} == {"correct"} and report.points == report.max_points == 4  # an asked element: its quantity's point
     for fmt in ("json", "csv"):
         assert {i.status for i in checker.check_sheet(parse_answers(answer_template(checker, fmt), fmt)).items} == {"missing"}
 

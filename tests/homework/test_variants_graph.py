@@ -259,8 +259,8 @@ def test_cli_variants_then_check_grades_every_key_correct(tmp_path):
     done = bptrace("check", spec, *keys, "--seed", 11, "--gradebook", tmp_path / "gb.csv")
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [row.split(",") for row in (tmp_path / "gb.csv").read_text().splitlines()]
-    assert rows[0] == ["file", "student", "points", "max", "first_error", "status"]
-    assert [row[2:] for row in rows[1:]] == [["6", "6", "", "graded"]] * 4
+    assert rows[0] == ["file", "student", "points", "max", "first_error", "status", "imprecise", "diagnoses"]
+    assert [row[2:] for row in rows[1:]] == [["6", "6", "", "graded", "0", "0"]] * 4
     wrong = json.loads(keys[0].read_text())
     wrong["r"] += 0.1
     (tmp_path / "wrong.json").write_text(json.dumps(wrong))

@@ -6,6 +6,7 @@
     recompute.py        the network's local formula of every quantity (follow-through, rounding)
     recompute_perceptron.py the perceptron's local formulas
     recompute_graph.py  the graph's local formula of every quantity
+    world.py            the student's world: each quantity as the student holds it (follow-through)
     check.py            a verdict per answered element, the first error, the score
     diagnosis.py        the named mistake (misconception) that reproduces a wrong answer
     report.py           a check Report as text, Markdown or JSON

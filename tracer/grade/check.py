@@ -3,16 +3,19 @@
     checker = Checker(load_problem("hw3.yaml"))      # traces once; reuse for a batch
     report = checker.check_file("alice.yaml")        # AnswerError if not gradable
 
-Verdicts: correct, follow-through, wrong, missing, unknown-key (see docs/answers.md).
+Verdicts: correct, imprecise, follow-through, wrong, missing, unknown-key (see docs/answers.md).
 A wrong item may also get a diagnosis, the named mistake that reproduces it (diagnosis.py).
 
-Follow-through. The student's world S is the trace recomputed from their own
-answers: S[q] is the student's answer to q where given (element by element),
-else q's formula applied to S of its inputs, so it equals the true trace where
-nothing upstream was answered. An answer that is not correct but is within
-tolerance of q's formula applied to S of q's inputs (any of the textbook routes
-to q, recompute.Rule.formulas) earns follow-through. `iter{t}.W{l}` is a copy of
-`iter{t-1}.new.W{l}`, so an answer to either feeds iteration t.
+Follow-through. The student's world S (world.py) is the trace recomputed from their
+own answers: S[q] is the student's answer to q where given (element by element),
+else q's formula applied to S of its inputs (by every textbook route), so it equals
+the true trace where nothing upstream was answered; an answer to any name of a
+copied number (yhat and h(L), iter{t}.W and iter{t-1}.new.W) is the student's value
+of them all. An answer that is not correct but is within tolerance of q's formula
+applied to S of q's inputs earns follow-through.
+
+Imprecise. An answer written with fewer digits than asked (0.321 at decimals 4) that is
+right to the digits written; checked after correct and follow-through to the digits asked, before follow-through to fewer digits.
 """
 
 from __future__ import annotations
@@ -40,11 +43,13 @@ from .grading import (
     shape_text,
 )
 from .diagnosis import diagnose
-from .recompute import COPY, GIVEN, rounding_bounds
+from .recompute import rounding_bounds
+from .world import copy_sources, student_world
 
 CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN = "correct", "follow-through", "wrong", "missing", "unknown-key"
-VERDICTS = (CORRECT, FOLLOW, WRONG, MISSING, UNKNOWN)
-NOT_CORRECT = (FOLLOW, WRONG, UNKNOWN)  # an answered item with one of these makes the exit status 1
+IMPRECISE = "imprecise"
+VERDICTS = (CORRECT, IMPRECISE, FOLLOW, WRONG, MISSING, UNKNOWN)
+NOT_CORRECT = (IMPRECISE, FOLLOW, WRONG, UNKNOWN)  # an answered item with one of these makes the exit status 1
 MAX_SUGGESTIONS = 50
 
 
@@ -148,23 +153,27 @@ class Checker:
         self.policy: Policy = policy_for(problem, self.values, tolerance, self.aliases)
         self._bounds: dict[str, np.ndarray] = {}
         self._element_cache: dict[str, list] = {}
+        self._copies = copy_sources(self.rules, self.order)
 
     # -- entry points -----------------------------------------------------------------
 
     def check_file(self, path: str | Path) -> Report:
-        try:
-            sheet = read_answers(path)
+        try:  # what makes the file not gradable names the file, read or graded
+            return self.check_sheet(read_answers(path), source=str(path))
         except AnswerError as err:
             raise AnswerError(f"{path}: {err}") from None
-        return self.check_sheet(sheet, source=str(path))
 
     def check_sheet(self, sheet: AnswerSheet, source: str = "") -> Report:
+        if sheet.variant is not None and getattr(self.problem, "randomize", None):
+            # the base spec's numbers are not the variant's: grading against them would mislead
+            raise AnswerError(f"names variant {sheet.variant} of a randomized spec; "
+                              "check it with --seed S (the seed the variants were drawn with)")
         given, wrong_shape, unknown = self._resolve(sheet)
         answered = set(given) | set(wrong_shape)
         last = max((self.position[p] for p in answered | set(self.policy.asked)), default=-1)
         paths = self.order[: last + 1]
         bounds = self._bounds_upto(last)
-        candidates = self._student_world(paths, given)
+        candidates = student_world(paths, self.rules, self.values, given, self._copies).recomputed
 
         report = Report(self.problem.title, source, sheet.student,
                         tolerance=self.policy.tolerance.describe(self.problem.decimals))
@@ -185,7 +194,7 @@ class Checker:
     # -- steps ------------------------------------------------------------------------
 
     def _resolve(self, sheet: AnswerSheet):
-        """Answer keys -> {path: {index: (Number, key)}}, {path: (key, value)} of wrong shapes, unknown items."""
+        """Answer keys -> {path: {index: (Number, key)}}, {path: (key, value, printed)} of wrong shapes, unknown items."""
         given: dict[str, dict] = {}
         wrong_shape: dict[str, tuple] = {}
         unknown: list[Item] = []
@@ -206,64 +215,48 @@ class Checker:
                 elements = {index: value} if not isinstance(value, list) else None
             else:
                 elements = _fit(value, shape)
+            printed = self.aliases.printed(entry.key) if elements is None and index is None else None
+            if printed is not None and (found := _fit(value, printed[0])) is not None:
+                # a whole weight matrix as the handout prints it: its elements, read like element keys
+                for (r, c), number in found.items():
+                    at = resolve_key(printed[1](r, c), self.values, self.aliases, suggest=False)
+                    self._enter(given, *at, number, entry.key)
+                continue
             if elements is None:
                 if path in wrong_shape or path in given:
                     raise AnswerError(f"{path} is answered more than once (again by {entry.key})")
-                wrong_shape[path] = (entry.key, value)
+                wrong_shape[path] = (entry.key, value, printed)
                 continue
-            slot = given.setdefault(path, {})
             for idx, number in elements.items():
-                if number is None:
-                    continue
-                if idx in slot:
-                    raise AnswerError(f"{element_key(path, idx, shape)} is answered more than once (by {slot[idx][1]} and {entry.key})")
-                slot[idx] = (number, entry.key)
-            if not slot:
-                del given[path]
+                self._enter(given, path, idx, number, entry.key)
         return given, wrong_shape, unknown
+
+    def _enter(self, given: dict, path: str, idx: tuple, number, key: str) -> None:
+        if number is None:
+            return
+        slot = given.setdefault(path, {})
+        if idx in slot:
+            shape = np.shape(self.values[path])
+            raise AnswerError(f"{element_key(path, idx, shape)} is answered more than once (by {slot[idx][1]} and {key})")
+        slot[idx] = (number, key)
 
     def _bounds_upto(self, last: int) -> dict[str, np.ndarray]:
         if last >= len(self._bounds):
             self._bounds = rounding_bounds(self.trace, self.rules, self.order[: last + 1])
         return self._bounds
 
-    def _student_world(self, paths: list[str], given: dict) -> dict[str, list]:
-        """Candidates (recomputed values) for every path fed by a student's answer."""
-        world: dict[str, np.ndarray] = {}
-        dirty: set[str] = set()
-        candidates: dict[str, list] = {}
-        with np.errstate(all="ignore"):
-            for path in paths:
-                rule = self.rules[path]
-                value = self.values[path]
-                if rule.kind != GIVEN and any(i in dirty for i in rule.inputs):
-                    inputs = [world[i] for i in rule.inputs]
-                    if rule.kind == COPY:
-                        cands = [np.asarray(inputs[0], dtype=np.float64)]
-                    else:
-                        cands = [np.broadcast_to(np.asarray(f(*inputs), dtype=np.float64), np.shape(value)) for f in rule.formulas]
-                    candidates[path] = cands
-                    value = cands[0]
-                    dirty.add(path)
-                if path in given:
-                    value = np.array(value, dtype=np.float64)
-                    for idx, (number, _) in given[path].items():
-                        value[idx] = number.value
-                    dirty.add(path)
-                world[path] = value
-        self._world = world  # the student's world of the last sheet, which diagnosis.py reads on
-        return candidates
-
     def _items(self, path, answers: dict, wrong_shape, asked, cands, bound) -> list[Item]:
         """The items of one quantity. `asked`: None (all asked, or no ask:), or the asked indices."""
         true = np.asarray(self.values[path], dtype=np.float64)
         elements = self._elements(path)
-        share = self.policy.points_for(path) / len(elements)
+        share = self.policy.points_for(path) / (len(asked) if asked else len(elements))  # the asked elements share
         weight = {idx: share if asked is None or idx in asked else 0.0 for idx, _, _ in elements}
         places = self.problem.decimals + 2
         if wrong_shape is not None:
-            key, value = wrong_shape
-            note = f"expected {_shape_words(true.shape)}, got {_value_shape(value)}" + (f" (as {key})" if key != path else "")
+            key, value, printed = wrong_shape
+            layout = "" if printed is None else f", or {shape_text(printed[0])} as printed ({printed[2]})"
+            note = (f"expected {_shape_words(true.shape)}{layout}, got {_value_shape(value)}"
+                    + (f" (as {key})" if key != path else ""))
             return [Item(path, WRONG, got=_nested(value, lambda n: n.value), expected=true.tolist(),
                          got_text=str(_nested(value, lambda n: n.text)).replace("'", ""),
                          max_points=sum(weight.values()), note=note, places=places)]
@@ -277,9 +270,13 @@ class Checker:
                 continue
             number, written_as = answers[idx]
             routes = None if routes_of is None else [r[k] for r in routes_of]
-            status, recomputed = self._verdict(number, expected, routes, bounds[k])
-            credit = {CORRECT: 1.0, FOLLOW: self.policy.follow_through}.get(status, 0.0)
-            note = f"answered as {written_as}" if written_as.split("[")[0] not in (path, key) else ""
+            status, recomputed, short = self._verdict(number, expected, routes, bounds[k])
+            credit = {CORRECT: 1.0, FOLLOW: self.policy.follow_through, IMPRECISE: self.policy.imprecise}.get(status, 0.0)
+            if short is not None and status == FOLLOW:
+                credit *= self.policy.imprecise
+            notes = [f"answered as {written_as}" if written_as.split("[")[0] not in (path, key) else "",
+                     "" if short is None else self._short_note(number, expected)]
+            note = "; ".join(n for n in notes if n)
             items.append(Item(key, status, got=number.value, expected=expected,
                               recomputed=recomputed if math.isfinite(recomputed) else None,
                               got_text=number.text, points=credit * weight[idx], max_points=weight[idx],
@@ -295,19 +292,50 @@ class Checker:
         return self._element_cache[path]
 
     def _verdict(self, number: Number, expected: float, routes: list[float] | None, bound: float):
-        """(status, recomputed value). `routes`: the formula's values from the student's world,
-        None where nothing the student wrote feeds this quantity (recomputed = expected)."""
-        tol, floor = self.policy.tolerance, self.policy.floor
+        """(status, recomputed value, the coarser place judged at or None).
 
-        def passes(reference: float) -> bool:  # an infinite value (saturation) is never matched
-            return math.isfinite(reference) and abs(number.value - reference) <= tol.allowed(number.place, reference, bound, floor)
+        `routes`: the formula's values from the student's world, None where nothing the
+        student wrote feeds this quantity (recomputed = expected). In order: correct;
+        follow-through to the digits asked; imprecise (fewer digits than asked, right to
+        those); follow-through to the fewer digits written. The place is not None when the answer was
+        judged at its own coarser digits (a diagnosis hook can read the same arguments).
+        """
+        tol, floor = self.policy.tolerance, self.policy.floor
+        primary = expected if routes is None else routes[0]
+
+        def passes(reference: float, place=None) -> bool:  # an infinite value (saturation) is never matched
+            if not math.isfinite(reference):
+                return False
+            # at fewer digits than asked, the digits written must be the reference's, rounded: half a
+            # unit, no carried rounding (a first-order bound is meaningless at a place as coarse as 0.1)
+            allowed = tol.allowed(number.place, reference, bound, floor) if place is None else place / 2
+            return abs(number.value - reference) <= allowed + 1e-12 * max(1.0, abs(reference))
 
         if passes(expected):
-            return CORRECT, expected if routes is None else routes[0]
+            return CORRECT, primary, None
+        # consistent with the student's own upstream work to the digits asked (0.465 for a recomputed
+        # 0.4650073: a trailing zero left off) outranks being near the true value at fewer digits
         for value in routes or ():
             if passes(value):
-                return FOLLOW, value
-        return WRONG, expected if routes is None else routes[0]
+                return FOLLOW, value, None
+        short = tol.coarser(number.place, expected, floor)
+        if short is not None and passes(expected, short):
+            return IMPRECISE, primary, short
+        for value in routes or ():
+            place = tol.coarser(number.place, value, floor)
+            if place is not None and passes(value, place):
+                return FOLLOW, value, place
+        return WRONG, primary, None
+
+    def _short_note(self, number: Number, reference: float) -> str:
+        """`right to the 2 decimals written; 4 asked` (or significant figures)."""
+        tol = self.policy.tolerance
+        if tol.sig_figs is not None:
+            written = int(round(math.floor(math.log10(abs(number.value))) - math.log10(number.place))) + 1 if number.value else 1
+            return f"right to the {written} significant figures written; {tol.sig_figs} asked"
+        written = max(0, int(round(-math.log10(number.place))))
+        unit = "decimal" if written == 1 else "decimals"
+        return f"right to the {written} {unit} written; {self.problem.decimals} asked"
 
 
 def _unravel(k: int, shape: tuple) -> tuple:

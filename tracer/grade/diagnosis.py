@@ -65,14 +65,13 @@ class World:
         self.true = checker.values
         self.rules = checker.rules
         self.problem = checker.problem
-        # The checker's world of this sheet (check.Checker._student_world) up to the last path
-        # answered; it keeps the true array wherever nothing upstream was answered, so the
-        # paths that differ are the dirty ones. Paths after it (the updated weights that
-        # stale-weights reads, say) are computed here the same way.
-        values = dict(getattr(checker, "_world", {}))
-        dirty = {p for p, v in values.items() if v is not self.true[p]}
+        # The student's own values of every path: their answer where given, else the path's
+        # formula over these values (the first route; world.py keeps every route for the
+        # verdicts); an array stays the true one wherever nothing upstream was answered.
+        values: dict = {}
+        dirty: set = set()
         with np.errstate(all="ignore"):
-            for path in checker.order[len(values):] if list(values) == checker.order[:len(values)] else checker.order:
+            for path in checker.order:
                 rule = self.rules[path]
                 value = self.true[path]
                 if rule.kind != GIVEN and any(i in dirty for i in rule.inputs):
@@ -308,7 +307,7 @@ def diagnose(checker, items: list, given: dict, wrong_shape: dict, bounds: dict)
         for idx, number, item in todo:
             fitted[item.key] = _settle(item, matches(checker, path, idx, number, float(flat_bounds[_flat(idx, shape)]),
                                                      cands, refs))
-    for path, (key, value) in wrong_shape.items():
+    for path, (key, value, *_) in wrong_shape.items():  # (key, value, the printed layout's note)
         item = wrong.get(path)
         if item is not None:
             fitted[item.key] = _settle(item, _transposed_whole(checker, world, path, value, bounds[path]))

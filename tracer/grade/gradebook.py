@@ -22,15 +22,16 @@ from typing import Iterable, TextIO
 from ..errors import TracerError
 from ..files import FileError, atomic_open, check_output
 from .answers import read_answers
-from .check import Checker, Report
+from .check import IMPRECISE, Checker, Report
 from .diagnosis import count as diagnosis_count
 
-COLUMNS = ("file", "student", "points", "max", "first_error", "status", "diagnoses")
+# Columns are only ever added at the end, so a reader of an older gradebook reads a newer one.
+COLUMNS = ("file", "student", "points", "max", "first_error", "status", "imprecise", "diagnoses")
 PROGRESS_MIN = 20  # show a progress bar on a terminal from this many files
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_QUOTES = frozenset(",;\t\"\r\n")
 HEADER = ",".join(COLUMNS)
-_EARLIER_HEADERS = (",".join(COLUMNS[:6]),)  # a gradebook written before the diagnoses column may be replaced
+_EARLIER_HEADERS = (",".join(COLUMNS[:6]), ",".join(COLUMNS[:7]))  # an older gradebook may be replaced
 
 
 def csv_line(cells: Iterable[str]) -> str:
@@ -75,8 +76,9 @@ class Row:
 
     def cells(self) -> list[str]:
         num = lambda x: "" if x is None else (str(int(x)) if x == int(x) else f"{x:.6g}")  # noqa: E731
+        imprecise = "" if self.report is None else str(self.report.counts()[IMPRECISE])  # right, too few digits
         return [inert(c) for c in (self.file, self.student, num(self.points), num(self.max_points), self.first_error,
-                                   self.status, num(self.diagnoses))]
+                                   self.status, imprecise, num(self.diagnoses))]
 
 
 def inert(cell: str) -> str:

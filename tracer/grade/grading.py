@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import SpecError
 from ..problem.fields import (
     DEFAULT_FOLLOW_THROUGH,
+    DEFAULT_IMPRECISE,
     DEFAULT_POINTS,
     GRADING_KEYS,
     MAX_SIG_FIGS,
@@ -38,11 +39,14 @@ _SLACK = 1e-12  # float noise: 0.8934 - 0.89335 is not exactly 0.00005
 
 class KeyMap(dict):
     """alias path -> canonical path, plus `remap(key)` for what a mapping cannot say:
-    element indices read in the profile's weight layout (see notation.canonical_key)."""
+    element indices read in the profile's weight layout (see notation.canonical_key),
+    and `printed(key)`: a whole weight matrix in the layout the handout prints
+    (notation.printed_matrix), or None."""
 
-    def __init__(self, pairs=(), remap=None):
+    def __init__(self, pairs=(), remap=None, printed=None):
         super().__init__(pairs)
         self.remap = remap or (lambda key: key)
+        self.printed = printed or (lambda key: None)
 
 
 def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) -> KeyMap:
@@ -54,7 +58,7 @@ def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) ->
     turns a key written in the profile's layout (`node`: `iter1.W1[0,2]`, the
     bias node) into the canonical one.
     """
-    from ..problem.notation import canonical_key
+    from ..problem.notation import canonical_key, printed_matrix
 
     profile = problem.notation
     if profile is None:  # a kind without a notation profile (a graph) names its values one way only
@@ -74,7 +78,8 @@ def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) ->
                 pairs[f"{head}.{alias}"] = path
     transposing = profile.layout == "in-out" or profile.bias_mode != "separate"
     remap = (lambda key: canonical_key(key, problem.layers, profile)) if (names or transposing) else None
-    return KeyMap(pairs, remap)
+    printed = (lambda key: printed_matrix(key, problem.layers, profile)) if transposing else None
+    return KeyMap(pairs, remap, printed)
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,21 @@ class Tolerance:
             u = floor if place is None else min(place, floor)
         return u * max(0.5, bound) + _SLACK * max(1.0, abs(reference))
 
+    def place_asked(self, reference: float, floor: float) -> float | None:
+        """The place an answer must be written to (None: the tolerance is not about digits)."""
+        if self.explicit:
+            return None
+        if self.sig_figs is not None:
+            return 10.0 ** (math.floor(math.log10(abs(reference))) - self.sig_figs + 1) if reference else floor
+        return floor
+
+    def coarser(self, place: float | None, reference: float, floor: float) -> float | None:
+        """`place` if an answer written to it has fewer digits than asked, else None."""
+        asked = self.place_asked(reference, floor)
+        if asked is None or place is None or not math.isfinite(reference) or place <= asked * (1 + 1e-9):
+            return None
+        return place
+
     def describe(self, decimals: int) -> str:
         if self.explicit:
             parts = [f"abs {self.abs_tol:g}" if self.abs_tol is not None else "", f"rel {self.rel_tol:g}" if self.rel_tol is not None else ""]
@@ -110,6 +130,7 @@ class Tolerance:
 class Policy:
     tolerance: Tolerance
     follow_through: float  # share of a quantity's points for a follow-through answer
+    imprecise: float  # share for an answer right to fewer digits than asked
     default_points: float
     points: tuple[tuple[str, float], ...]  # (path or glob pattern, points), spec order; exact paths win
     asked: Mapping[str, frozenset | None]  # path -> asked element indices, None = all; computation order
@@ -192,6 +213,7 @@ def policy_for(problem, values: Mapping[str, np.ndarray], tolerance: Tolerance |
         if key not in GRADING_KEYS:
             raise SpecError(f"grading.{key}", f"unknown field; known fields: {', '.join(GRADING_KEYS)}")
     follow = _fraction(grading.get("follow_through", DEFAULT_FOLLOW_THROUGH), "grading.follow_through")
+    imprecise = _fraction(grading.get("imprecise", DEFAULT_IMPRECISE), "grading.imprecise")
     default, points = _points(grading.get("points", DEFAULT_POINTS), values)
     spec_tol = Tolerance(
         abs_tol=_nonneg(grading.get("abs_tol"), "grading.abs_tol"),
@@ -205,7 +227,7 @@ def policy_for(problem, values: Mapping[str, np.ndarray], tolerance: Tolerance |
         spec_tol = Tolerance(sig_figs=problem.sig_figs)
     return Policy(
         tolerance=tolerance if tolerance is not None else spec_tol,
-        follow_through=follow, default_points=default, points=points,
+        follow_through=follow, imprecise=imprecise, default_points=default, points=points,
         asked=asked_elements(problem.ask, values, aliases), floor=10.0 ** -problem.decimals,
     )
 

@@ -35,6 +35,13 @@ class Rule:
     inputs: tuple[str, ...] = ()
     formulas: tuple[Callable, ...] = ()  # each f(*input values) -> value
     carry: Callable | None = None  # carry(values, bounds) -> first-order bound of the inputs' effect
+    # The formula keeps values on the grid of the place u (g' = 1 or 0 of a linear or ReLU unit,
+    # dL/dyhat times such a g'): it needs no rounding of its own, so carried rounding adds no 1/2.
+    exact: bool = False
+
+
+# Activations whose g'(a) is a whole number (1, or 0 and 1) at every a: exact at any place.
+WHOLE_GPRIME = ("linear", "relu")
 
 
 # -- activations and losses seen from the quantities a student writes ----------------
@@ -170,11 +177,12 @@ def build_rules(trace: Trace) -> dict[str, Rule]:
                         FORMULA, (f"{e}h{l}", f"{e}a{l}"),
                         (lambda h, a, act=act: F.gprime_from_output(act, h, a), lambda h, a, d=F.ACTIVATIONS[act][1]: d(a)),
                         lambda v, c, act=act: np.maximum(_dgprime_dh(act, v[0]) * c[0], _d2g(act, v[0]) * c[1]),
+                        exact=act in WHOLE_GPRIME,
                     )
                 if l == L and not has_loss:
                     rules[f"{e}delta{l}"] = Rule(
                         FORMULA, (f"{e}dL_dyhat", f"{e}gprime{l}"), (lambda dl, gp: dl * gp,),
-                        lambda v, c: np.abs(v[1]) * c[0] + np.abs(v[0]) * c[1],
+                        lambda v, c: np.abs(v[1]) * c[0] + np.abs(v[0]) * c[1], exact=act in WHOLE_GPRIME,
                     )
                 elif l == L:
                     rules[f"{e}delta{l}"] = _output_delta_rule(e, L, loss, out_act)
@@ -323,7 +331,7 @@ def _output_delta_rule(e: str, L: int, loss: str, out_act: str) -> Rule:
         finite = [b for b in bounds if np.all(np.isfinite(b))]
         return np.maximum.reduce(finite) if finite else bounds[0]
 
-    return Rule(FORMULA, inputs, tuple(formulas), carry)
+    return Rule(FORMULA, inputs, tuple(formulas), carry, exact=out_act in WHOLE_GPRIME and simple is None)
 
 
 def _grad_rule(it, l: int, kind: str, decay: bool, l2: float, combine=np.mean) -> Rule:
@@ -354,8 +362,8 @@ def rounding_bounds(trace: Trace, rules: dict[str, Rule], paths: list[str]) -> d
     """For each path, in units of one place value u, the first-order bound on how far a hand
     computation that rounds every quantity to u can land from the true value.
 
-    given: 0 (exact); copy: the source's bound; formula: 1/2 (its own rounding) plus the
-    carried effect of its inputs' bounds. A bound that is not finite (a saturated output,
+    given: 0 (exact); copy: the source's bound; formula: 1/2 (its own rounding; none for an
+    `exact` rule) plus the carried effect of its inputs' bounds. A bound that is not finite (a saturated output,
     where the derivative blows up) is replaced by 1/2.
     """
     values = trace.values
@@ -371,7 +379,8 @@ def rounding_bounds(trace: Trace, rules: dict[str, Rule], paths: list[str]) -> d
             else:
                 v = [values[i] for i in rule.inputs]
                 c = [bounds[i] for i in rule.inputs]
-                b = 0.5 + np.broadcast_to(np.asarray(rule.carry(v, c), dtype=np.float64), shape)
+                own = 0.0 if rule.exact else 0.5
+                b = own + np.broadcast_to(np.asarray(rule.carry(v, c), dtype=np.float64), shape)
                 b = np.where(np.isfinite(b), b, 0.5)
             bounds[path] = np.asarray(b, dtype=np.float64)
     return bounds

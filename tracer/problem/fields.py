@@ -85,9 +85,10 @@ MAX_INIT_DECIMALS = 6
 
 # -- grading: (read by tracer.grade.grading) ---------------------------------------------
 
-GRADING_KEYS = ("points", "follow_through", "abs_tol", "rel_tol", "sig_figs")
+GRADING_KEYS = ("points", "follow_through", "imprecise", "abs_tol", "rel_tol", "sig_figs")
 DEFAULT_POINTS = 1.0
 DEFAULT_FOLLOW_THROUGH = 0.5
+DEFAULT_IMPRECISE = 1.0  # an answer right to fewer digits than asked: full credit unless the spec says
 MAX_SIG_FIGS = 15
 
 # -- randomize: (read by tracer.homework.randomize) --------------------------------------

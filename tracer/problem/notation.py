@@ -266,6 +266,32 @@ _KEY = re.compile(r"^(?P<head>(?:iter\d+\.(?:ex\d+\.)?(?:new\.|grad\.)?)|final\.
                   r"(?:\[(?P<i>\d+)(?:,(?P<j>\d+))?\])?$")
 
 
+def printed_matrix(key: str, layers, profile: Profile):
+    """A whole weight matrix as the handout prints it, for an answer of that shape.
+
+    For `iter1.W2`, `iter1.grad.W2`, `final.W2`, ... of a layer the profile prints
+    transposed (in-out, biases in a row): (the printed shape, a function from a printed
+    (row, column), 0-based, to the element key canonical_key reads, the layout in words).
+    None for a key that is not a whole weight matrix so printed.
+    """
+    m = _KEY.match(key.replace(" ", ""))
+    if not m or m.group("i") is not None:
+        return None
+    depth = len(layers) - 1
+    nt = profile.bind(depth)
+    name = nt.aliases().get(m.group("name"), m.group("name"))
+    l = int(name[1:]) if re.fullmatch(r"W\d+", name) else 0
+    if not (1 <= l <= depth and nt.transposed_at(l)):
+        return None
+    base = f"{m.group('head')}{name}"
+    n_in, n_out = layers[l - 1], layers[l]
+    if profile.bias_mode == "first":  # row 0 is the bias node x_0
+        return (n_in + 1, n_out), (lambda r, c: f"{base}[{r},{c + 1}]"), "bias node as the first row"
+    rows = n_in + (profile.bias_mode == "last")
+    words = "bias as the last row" if profile.bias_mode == "last" else "inputs as rows"
+    return (rows, n_out), (lambda r, c: f"{base}[{r + 1},{c + 1}]"), words
+
+
 def canonical_key(key: str, layers, profile: Profile) -> str:
     """An answer-file key written in the profile's notation -> the canonical path.
 

@@ -29,6 +29,7 @@ from .fields import (
     DEFAULT_BATCH_LOSS,
     DEFAULT_DECIMALS,
     DEFAULT_FOLLOW_THROUGH,
+    DEFAULT_IMPRECISE,
     DEFAULT_MODE,
     DEFAULT_POINTS,
     DEFAULT_RULE,
@@ -375,6 +376,8 @@ def _grading() -> dict:
         },
         "follow_through": _number("The share of a quantity's points for a follow-through answer, 0 to 1.",
                                   minimum=0, maximum=1, default=DEFAULT_FOLLOW_THROUGH),
+        "imprecise": _number("The share of a quantity's points for an imprecise answer (right to the digits "
+                             "written, fewer than asked), 0 to 1.", minimum=0, maximum=1, default=DEFAULT_IMPRECISE),
         "abs_tol": {"description": "Pass within this absolute tolerance (with rel_tol: whichever is larger).",
                     "type": ["number", "null"], "minimum": 0},
         "rel_tol": {"description": "Pass within this tolerance relative to the value's size.",
