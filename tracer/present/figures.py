@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from .figure_graph import GraphLayout, graph_layout
 from .figure_layout import NetworkLayout, network_layout
-from .figure_svg import svg
-from .figure_tikz import tikz
+from .figure_svg import graph_svg, svg
+from .figure_tikz import graph_tikz, tikz
 
 
 @dataclass
 class Figure:
-    key: str  # the choice as written, e.g. network or network-2-gradients
+    key: str  # the choice as written, e.g. network, network-2-gradients or graph-values
     caption: str
-    layout: NetworkLayout
+    layout: NetworkLayout | GraphLayout
     tikz: str  # a tikzpicture
     svg: str  # a standalone SVG file's text
     svg_inline: str  # the same picture for an HTML page (no XML namespace)
@@ -36,6 +37,18 @@ def network_figures(c, choices) -> list[Figure]:
         layout = network_layout(c, choice)
         out.append(Figure(layout.key, layout.caption, layout, tikz(layout), svg(layout), svg(layout, standalone=False),
                           given=choice.iteration is None))
+    return out
+
+
+def graph_figures(c, choices, show) -> list[Figure]:
+    """The computational graph's figures; `show` gives a name's LaTeX (view_graph.display_names)."""
+    out = []
+    for choice in choices:
+        if choice.name != "graph":
+            continue
+        layout = graph_layout(c, choice, show)
+        out.append(Figure(layout.key, layout.caption, layout, graph_tikz(layout), graph_svg(layout),
+                          graph_svg(layout, standalone=False), given=choice.edges == "given"))
     return out
 
 

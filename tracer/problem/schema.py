@@ -22,6 +22,8 @@ from .fields import (
     FIGURE_EDGES,
     FIGURE_NAMES,
     FIGURES_DEFAULT,
+    GRAPH_FIGURE_LABELS,
+    GRAPH_FIGURES_DEFAULT,
     ARITHMETIC,
     BATCH_LOSSES,
     DEFAULT_ARITHMETIC,
@@ -331,7 +333,7 @@ def _graph() -> dict:
     return _object(
         "A computational graph instead of layers: inputs with their values, nodes in order (each an "
         "expression of inputs and earlier nodes), the output node. Its problem has one evaluation, no "
-        "training: only title, description, graph, decimals, arithmetic, ask, grading, sheet (no randomize: yet).",
+        "training: only title, description, graph, decimals, arithmetic, ask, grading, sheet, figures (no randomize: yet).",
         {
             "inputs": {"description": f"Each input's value (a number or a constant expression), 1 to {MAX_GRAPH_INPUTS}.",
                        "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
@@ -533,12 +535,17 @@ def _randomize() -> dict:
 
 
 def _figures() -> dict:
-    entry = f"^(?:{'|'.join(FIGURE_NAMES)})(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?$"
+    network = f"network(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?"
+    graph = f"graph(?::(?:{'|'.join(GRAPH_FIGURE_LABELS)}))?"
+    assert FIGURE_NAMES == ("network", "graph")
     return {
-        "description": ("The handout's figures: none, or a list of network (the starting weights) and "
-                        "network@T[:weights|gradients|updated] (iteration T's activations and edge values)."),
+        "description": ("The handout's figures: none, or a list. A network's: network (the starting weights) and "
+                        "network@T[:weights|gradients|updated] (iteration T's activations and edge values); "
+                        f"default {list(FIGURES_DEFAULT)}. A graph's (graph:): graph (values above the wires, "
+                        f"gradients below) or graph:{'|'.join(GRAPH_FIGURE_LABELS)}; default {list(GRAPH_FIGURES_DEFAULT)}."),
         "anyOf": [{"const": "none"},
-                  {"type": "array", "items": {"type": "string", "pattern": entry}, "uniqueItems": True}],
+                  {"type": "array", "items": {"type": "string", "pattern": f"^(?:{network}|{graph})$"},
+                   "uniqueItems": True}],
         "default": list(FIGURES_DEFAULT),
     }
 
