@@ -19,7 +19,9 @@ Legibility rules:
 - a graph too big for the page is cut back to the part nearest the output: breadth-first
   from the output while at most MAX_DRAWN nodes and leaves are drawn; a node left out is a
   leaf written `⋯ name` (its value and gradient still on its wire). What still does not
-  fit (one node of very many arguments) is scaled down to the page.
+  fit is scaled down to the page; an output of more than MAX_LEAVES arguments shows its first 6
+  and last 5 with a vertical ellipsis between, and a box whose expression is longer than
+  MAX_LABEL shows the node's name (the handout lists its definition).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from .tex_text import plain, runs
 PAGE = 15.0  # cm across (A4 with 2 cm margins is 17 cm), as the network figure
 MAX_HEIGHT = 19.0  # cm down, leaving room for the caption on a page
 MAX_DRAWN = 30  # nodes and leaves drawn before the part far from the output is left out
+MAX_LEAVES = 12  # the output's arguments drawn in full; more show 6, a vertical ellipsis and 5
+MAX_LABEL = 24  # characters of a box's expression; a longer one shows the node's name
+DOTS = "\u22ee"  # the ellipsis's id: no name can be it
 STEP = 1.25  # cm between rows
 RADIUS = 0.32  # a gate's circle, at least
 FAN = 0.9  # cm between a column's branch points and the next column, at least
@@ -55,7 +60,7 @@ class GNode:
     column: int
     x: float  # centre
     y: float
-    kind: str  # input | elided (a node left out, drawn as a leaf) | gate (a circle) | box (an expression)
+    kind: str  # input | elided (a node left out, drawn as a leaf) | gate (a circle) | box (an expression) | dots
     label: str  # LaTeX: a leaf's name, a gate's operation, a box's expression
     half: float  # half its width (a circle's radius); a leaf's text ends at x + half, where its wire starts
     name: str = ""  # LaTeX above a gate or box: the node's name
@@ -220,10 +225,16 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
     nodes = {n.name: n for n in p.nodes}
     inputs = {n for n, _ in p.inputs}
     column = {name: 0 for name in leaves}
+    # the output's own arguments are drawn whatever the budget: past MAX_LEAVES, 6, an ellipsis and 5
+    many = [a for a in dict.fromkeys(nodes[p.output].args) if a in column]
+    hidden = set(many[6:-5]) if len(many) > MAX_LEAVES else set()  # their edges are left out too
+    leaves = [a for a in leaves if a not in hidden]
     for name in gates:  # in definition order: every argument's column is known
         column[name] = 1 + max((column[a] for a in nodes[name].args), default=-1)  # a constant node: 0
     last = column[p.output]
     consumers = {name: [g for g in gates if name in nodes[g].args] for name in column}
+    consumers[DOTS] = []
+    column[DOTS] = 0
     # a wire passes column k as a relay ("~a", k) when a consumer of a lies beyond k + 1
     reach = {a: max((column[g] for g in consumers[a]), default=column[a]) for a in column}
     rows: list[list] = [[] for _ in range(last + 1)]
@@ -237,7 +248,7 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
         return item[1] if isinstance(item, tuple) else item
 
     def preds(item, k):
-        names = [item[1]] if isinstance(item, tuple) else list(dict.fromkeys(nodes[item].args))
+        names = [item[1]] if isinstance(item, tuple) else [a for a in dict.fromkeys(nodes[item].args) if a not in hidden]
         return [("~", a) if column[a] < k - 1 else a for a in names]
 
     def succs(item, k):
@@ -246,13 +257,18 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
         return out + ([("~", a)] if reach[a] > k + 1 else [])
 
     _order(rows, preds, succs)
+    if hidden:
+        rows[0].insert(rows[0].index(many[5]) + 1, DOTS)
 
     # columns: each one's widest item, its wires' longest label, and so its branch points' x
     def small(tex):
         return text_width(tex, _SMALL)
 
     labels, kinds, halves = {}, {}, {}
+    labels[DOTS], kinds[DOTS], halves[DOTS] = ("", ""), "dots", (r"\vdots", 0.1)
     for name in column:
+        if name in hidden or name == DOTS:
+            continue
         value, grad = c.fmt(v[name]), c.fmt(v[f"grad.{name}"])
         shown_value = choice.edges in ("all", "values") or (choice.edges == "given" and name in inputs)
         labels[name] = (value if shown_value else "", grad if choice.edges in ("all", "gradients") else "")
@@ -262,6 +278,8 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
             halves[name] = (text, text_width(text, _CHAR) / 2 + 0.05)
         else:
             text = gate_label(nodes[name].expr, nodes[name].args, show)
+            if len(plain(text)) > MAX_LABEL:
+                text = show(name)  # its expression is in the handout's list of nodes
             gate = len(plain(text)) <= _GATE_CHARS
             kinds[name] = "gate" if gate else "box"
             halves[name] = (text, max(RADIUS, text_width(text, _CHAR) / 2 + 0.08) if gate
@@ -309,10 +327,13 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
                                         branch=len(succs(item, k)) > 1))
                 continue
             text, half = halves[item]
+            if item == DOTS:
+                out_nodes.append(GNode(DOTS, k, xs[k], ys[item], "dots", text, half))
+                continue
             leaf = kinds[item] in ("input", "elided")
             x = xs[k] + col_half[k] - half if leaf else xs[k]
             out_nodes.append(GNode(item, k, x, ys[item], kinds[item], text, half,
-                                   "" if leaf else show(item)))
+                                   "" if leaf or text == show(item) else show(item)))
             value, grad = labels[item]
             wires.append(Wire(item, x + half, bps[k], ys[item], value, grad, output=item == p.output,
                               branch=len(succs(item, k)) > 1))
@@ -336,7 +357,7 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
                 end = (xs[column[s]] - halves[s][1], ys[s] + (i - (n - 1) / 2) * spread)
             segments.append(Segment(x0, y0, *end, True))
 
-    lowest = max(ys[n] for n in column)
+    lowest = max(ys[n] for n in [*leaves, *gates, *([DOTS] if hidden else [])])
     height = lowest + STEP / 2 + 0.2
     width = bps[-1] + MARGIN
     what = {"all": "each value above its wire and the gradient of {o} by it below",
@@ -344,6 +365,8 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
             "given": "the inputs' values"}[choice.edges].format(o=p.output)
     left = len(p.nodes) - len(gates)
     cut = f"; the {left} nodes furthest from {p.output} are left out (written as ... and a name)" if left > 0 else ""
+    if hidden:
+        cut += f"; {len(hidden)} of the arguments of {p.output} are left out (the vertical dots)"
     caption = f"The computational graph of {p.output}: {what}{cut}"
     return GraphLayout(choice.key, caption, out_nodes, wires, segments, width, height)
 

@@ -129,6 +129,9 @@ def graph_svg(layout: GraphLayout, *, standalone: bool = True) -> str:
                              f' fill="{layout.colours["gradient"]}"'))
     for n in layout.nodes:
         x, y, half = n.x * PX, n.y * PX, n.half * PX
+        if n.kind == "dots":
+            out.append(_text(n.label, x, y + 5, "label"))
+            continue
         if n.kind in ("input", "elided"):
             out.append(_text(n.label, x + half, y + 5, "label", anchor="end"))
             continue

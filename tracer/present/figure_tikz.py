@@ -70,6 +70,9 @@ def graph_tikz(layout: GraphLayout) -> str:
         if w.gradient:
             lines.append(rf"\node[gradient] at {mid} {{${w.gradient}$}};")
     for n in layout.nodes:
+        if n.kind == "dots":
+            lines.append(rf"\node at ({_c(n.x)}, {_c(n.y)}) {{${n.label}$}};")
+            continue
         if n.kind in ("input", "elided"):
             lines.append(rf"\node[leaf] at ({_c(n.x + n.half)}, {_c(n.y)}) {{${n.label}$}};")
             continue
