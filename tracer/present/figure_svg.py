@@ -133,7 +133,7 @@ def graph_svg(layout: GraphLayout, *, standalone: bool = True) -> str:
             out.append(_text(n.label, x, y + 5, "label"))
             continue
         if n.kind in ("input", "elided"):
-            out.append(_text(n.label, x + half, y + 5, "label", anchor="end"))
+            out.append(_text(n.label, x + half - 3, y + 5, "label", anchor="end"))  # TikZ: inner sep 1pt
             continue
         if n.kind == "gate":
             out.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(half)}" fill="white" stroke="#000" stroke-width="1.5"/>')
