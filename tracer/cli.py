@@ -80,7 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="write to FILE instead of standard output (required for pdf); Markdown's figures "
                              "are written beside it as FILE-stem.network.svg")
     render.add_argument("--figures", metavar="LIST",
-                        help="the figures to show: none, or a comma-separated list such as network,network@1:gradients "
+                        help="the figures to show: none, or a comma-separated list such as network,network@1:gradients (a graph: graph,graph:values) "
                              "(overrides the spec's figures:; see docs/spec.md)")
     render.add_argument("--iterations", type=_positive_int, metavar="N", help="override the spec's iterations")
     render.add_argument("--decimals", type=_decimals, metavar="D", help="override the spec's decimals (digits shown)")

@@ -179,7 +179,8 @@ def test_parse_figures():
 
 
 @pytest.mark.parametrize("value,message", [
-    (["graph"], "figures[0]: expected network"),
+    (["graph"], "figures[0]: a network has no computational-graph figure; expected network"),
+    (["network:gradients"], "figures[0]: edge labels need an iteration: network@1:gradients"),
     (["network@4"], "figures[0]: iteration 4 is not run; expected 1 to 3"),
     (["network@1:deltas"], "figures[0]: unknown edge labels 'deltas'"),
     ({"network": 1}, "figures: expected none or a list"),

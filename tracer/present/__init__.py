@@ -17,6 +17,7 @@
     numfmt.py        every number shown is formatted here
     figures.py       the View's figures: each chosen figure's layout and drawings; Markdown's file names
     figure_layout.py the network figure as data: units, edges and label places, computed once
+    figure_graph.py  the computational-graph figure as data: gates, wires, values and gradients
     figure_tikz.py   a layout as TikZ (LaTeX)
     figure_svg.py    a layout as SVG (Markdown's files, HTML)
     figure_curve.py  the loss and the outputs per iteration as data: points, ranges, ticks

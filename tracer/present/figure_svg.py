@@ -1,4 +1,4 @@
-"""A NetworkLayout as SVG (Markdown's image files, HTML's inline figures).
+"""A NetworkLayout or a GraphLayout as SVG (Markdown's image files, HTML's inline figures).
 
 Every label's LaTeX goes into a `data-tex` attribute and, read by `tex_text`, into the
 text itself: superscripts and subscripts as shifted, smaller tspans. All text is escaped;
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from .figure_graph import BOX_HALF_HEIGHT, GraphLayout
 from .figure_layout import NetworkLayout
 from .tex_text import Run, plain, runs
 
@@ -38,9 +39,9 @@ def _tspans(rs: list[Run], size: float) -> str:
     return "".join(out)
 
 
-def _text(tex: str, x: float, y: float, kind: str, extra: str = "") -> str:
+def _text(tex: str, x: float, y: float, kind: str, extra: str = "", anchor: str = "middle") -> str:
     size = _SIZE[kind]
-    return (f'<text class="{kind}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" text-anchor="middle" '
+    return (f'<text class="{kind}" x="{_n(x)}" y="{_n(y)}" font-size="{_n(size)}" text-anchor="{anchor}" '
             f'data-tex={quoteattr(tex)}{extra}>{_tspans(runs(tex), size)}</text>')
 
 
@@ -89,5 +90,61 @@ def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
     for x, words in layout.columns:
         out.append(f'<text class="words" x="{_n(x * PX)}" y="{_n(h - 4)}" font-size="{_n(_SIZE["words"])}" '
                    f'text-anchor="middle">{escape(words)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def graph_svg(layout: GraphLayout, *, standalone: bool = True) -> str:
+    """A GraphLayout (figure_graph) as SVG, from the layout's coordinates as the TikZ is."""
+    w, h = layout.width * PX, layout.height * PX
+    marker = f"arrow-{layout.key}"
+    ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
+    out = [f'<svg{ns} class="graph" viewBox="0 0 {_n(w)} {_n(h)}" width="{_n(w * layout.scale)}" '
+           f'height="{_n(h * layout.scale)}" role="img" aria-label={quoteattr(layout.caption)} {FONT}>',
+           f"<title>{escape(layout.caption)}</title>",
+           f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+           f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#333"/></marker></defs>']
+
+    def line(x1, y1, x2, y2, arrow):
+        end = f' marker-end="url(#{marker})"' if arrow else ""
+        return (f'<line x1="{_n(x1 * PX)}" y1="{_n(y1 * PX)}" x2="{_n(x2 * PX)}" y2="{_n(y2 * PX)}" '
+                f'stroke="#333" stroke-width="1"{end}/>')
+
+    def dot(x, y):
+        return f'<circle class="branch" cx="{_n(x * PX)}" cy="{_n(y * PX)}" r="2.5" fill="#333"/>'
+
+    for s in layout.segments:
+        out.append(line(s.x1, s.y1, s.x2, s.y2, s.arrow))
+        if s.branch:
+            out.append(dot(s.x2, s.y2))
+    for wire in layout.wires:
+        out.append(line(wire.x1, wire.y, wire.x2, wire.y, wire.output))
+        if wire.branch:
+            out.append(dot(wire.x2, wire.y))
+        mid = (wire.x1 + wire.x2) / 2 * PX
+        if wire.value:
+            out.append(_text(wire.value, mid, wire.y * PX - 4, "edge", f' fill="{layout.colours["value"]}"'))
+        if wire.gradient:
+            out.append(_text(wire.gradient, mid, wire.y * PX + 4 + _SIZE["edge"] * 0.8, "edge",
+                             f' fill="{layout.colours["gradient"]}"'))
+    for n in layout.nodes:
+        x, y, half = n.x * PX, n.y * PX, n.half * PX
+        if n.kind == "dots":
+            out.append(_text(n.label, x, y + 5, "label"))
+            continue
+        if n.kind in ("input", "elided"):
+            out.append(_text(n.label, x + half - 3, y + 5, "label", anchor="end"))  # TikZ: inner sep 1pt
+            continue
+        if n.kind == "gate":
+            out.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(half)}" fill="white" stroke="#000" stroke-width="1.5"/>')
+            top = y - half
+        else:
+            hh = BOX_HALF_HEIGHT * PX
+            out.append(f'<rect x="{_n(x - half)}" y="{_n(y - hh)}" width="{_n(2 * half)}" height="{_n(2 * hh)}" rx="3" '
+                       f'fill="white" stroke="#000" stroke-width="1.5"/>')
+            top = y - hh
+        out.append(_text(n.label, x, y + 5, "label"))
+        if n.name:
+            out.append(_text(n.name, x, top - 3, "note"))
     out.append("</svg>")
     return "\n".join(out) + "\n"

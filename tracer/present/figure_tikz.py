@@ -1,7 +1,8 @@
-"""A NetworkLayout as a TikZ picture (LaTeX). Draws; decides nothing the layout decided."""
+"""A NetworkLayout or a GraphLayout as a TikZ picture (LaTeX). Draws; decides nothing the layout decided."""
 
 from __future__ import annotations
 
+from .figure_graph import BOX_HALF_HEIGHT, GraphLayout
 from .figure_layout import NetworkLayout
 
 
@@ -34,5 +35,54 @@ def tikz(layout: NetworkLayout) -> str:
         lines.append(rf"\draw[->] ({e.src}) --{label} ({e.dst});")
     for x, words in layout.columns:
         lines.append(rf"\node[font=\small, anchor=south] at ({_c(x)}, {_c(layout.height)}) {{{words}}};")
+    lines.append(r"\end{tikzpicture}")
+    return "\n".join(lines)
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"{{rgb,255:red,{r};green,{g};blue,{b}}}"
+
+
+def graph_tikz(layout: GraphLayout) -> str:
+    """A GraphLayout (figure_graph) as a tikzpicture: every coordinate is the layout's."""
+    scaled = rf"scale={_c(layout.scale)}, every node/.append style={{transform shape}}," if layout.scale < 1 else ""
+    lines = [
+        rf"\begin{{tikzpicture}}[x=1cm, y=-1cm, >=stealth, {scaled}",
+        r"  gate/.style={circle, draw, thick, inner sep=0pt},",
+        rf"  box/.style={{rectangle, rounded corners=2pt, draw, thick, inner sep=2pt, minimum height={_c(2 * BOX_HALF_HEIGHT)}cm}},",
+        r"  leaf/.style={anchor=east, inner sep=1pt},",
+        r"  name/.style={font=\scriptsize, anchor=south, inner sep=1pt},",
+        rf"  value/.style={{font=\scriptsize, anchor=south, inner sep=1.5pt, text={_rgb(layout.colours['value'])}}},",
+        rf"  gradient/.style={{font=\scriptsize, anchor=north, inner sep=1.5pt, text={_rgb(layout.colours['gradient'])}}}]",
+    ]
+    for s in layout.segments:
+        lines.append(rf"\draw{'[->]' if s.arrow else ''} ({_c(s.x1)}, {_c(s.y1)}) -- ({_c(s.x2)}, {_c(s.y2)});")
+        if s.branch:
+            lines.append(rf"\fill ({_c(s.x2)}, {_c(s.y2)}) circle (1.5pt);")
+    for w in layout.wires:
+        lines.append(rf"\draw{'[->]' if w.output else ''} ({_c(w.x1)}, {_c(w.y)}) -- ({_c(w.x2)}, {_c(w.y)});")
+        if w.branch:
+            lines.append(rf"\fill ({_c(w.x2)}, {_c(w.y)}) circle (1.5pt);")
+        mid = f"({_c((w.x1 + w.x2) / 2)}, {_c(w.y)})"
+        if w.value:
+            lines.append(rf"\node[value] at {mid} {{${w.value}$}};")
+        if w.gradient:
+            lines.append(rf"\node[gradient] at {mid} {{${w.gradient}$}};")
+    for n in layout.nodes:
+        if n.kind == "dots":
+            lines.append(rf"\node at ({_c(n.x)}, {_c(n.y)}) {{${n.label}$}};")
+            continue
+        if n.kind in ("input", "elided"):
+            lines.append(rf"\node[leaf] at ({_c(n.x + n.half)}, {_c(n.y)}) {{${n.label}$}};")
+            continue
+        if n.kind == "gate":
+            lines.append(rf"\node[gate, minimum size={_c(2 * n.half)}cm] at ({_c(n.x)}, {_c(n.y)}) {{${n.label}$}};")
+            top = n.y - n.half
+        else:
+            lines.append(rf"\node[box, minimum width={_c(2 * n.half)}cm] at ({_c(n.x)}, {_c(n.y)}) {{${n.label}$}};")
+            top = n.y - BOX_HALF_HEIGHT
+        if n.name:
+            lines.append(rf"\node[name] at ({_c(n.x)}, {_c(top)}) {{${n.name}$}};")
     lines.append(r"\end{tikzpicture}")
     return "\n".join(lines)

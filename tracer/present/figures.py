@@ -14,16 +14,17 @@ from urllib.parse import quote
 from .figure_curve import CURVES
 from .figure_curve_pgf import pgfplot
 from .figure_curve_svg import curve_svg
+from .figure_graph import GraphLayout, graph_layout
 from .figure_layout import NetworkLayout, network_layout
-from .figure_svg import svg
-from .figure_tikz import tikz
+from .figure_svg import graph_svg, svg
+from .figure_tikz import graph_tikz, tikz
 
 
 @dataclass
 class Figure:
-    key: str  # the choice as written, e.g. network or network-2-gradients
+    key: str  # the choice as written, e.g. network, network-2-gradients or graph-values
     caption: str
-    layout: NetworkLayout  # or a figure_curve.CurveLayout
+    layout: NetworkLayout | GraphLayout  # or a figure_curve.CurveLayout
     tikz: str  # a tikzpicture (a curve's: a pgfplots axis)
     svg: str  # a standalone SVG file's text
     svg_inline: str  # the same picture for an HTML page (no XML namespace)
@@ -55,6 +56,18 @@ def curve_figures(c, choices, first_number: int = 1) -> list[Figure]:
             continue
         out.append(Figure(layout.key, layout.caption, layout, pgfplot(layout), curve_svg(layout),
                           curve_svg(layout, standalone=False), given=False, number=first_number + len(out)))
+    return out
+
+
+def graph_figures(c, choices, show) -> list[Figure]:
+    """The computational graph's figures; `show` gives a name's LaTeX (view_graph.display_names)."""
+    out = []
+    for choice in choices:
+        if choice.name != "graph":
+            continue
+        layout = graph_layout(c, choice, show)
+        out.append(Figure(layout.key, layout.caption, layout, graph_tikz(layout), graph_svg(layout),
+                          graph_svg(layout, standalone=False), given=choice.edges == "given"))
     return out
 
 

@@ -99,8 +99,7 @@ class View:
     passes: list[Section] = field(default_factory=list)
     initial_title: str = "Initial parameters"  # the problem section's heading over `initial`
     summary_caption: str = ""  # the summary table's caption, when not the network's
-    figure: str = ""  # a picture of the problem (the graph), for the pictures issue: empty today
-    figures: list = field(default_factory=list)  # present.figures.Figure, for the problem section
+    figures: list = field(default_factory=list)  # present.figures.Figure (a network's, a graph's), for the problem section
     curves: list = field(default_factory=list)  # present.figures.Figure: loss and outputs per iteration, by the summary
 
 

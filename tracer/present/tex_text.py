@@ -27,6 +27,7 @@ _SYMBOL_CHARS = {
     "ell": "ℓ", "partial": "∂", "nabla": "∇", "top": "⊤", "intercal": "⊺", "prime": "′", "ast": "∗",
     "star": "⋆", "circ": "∘", "bullet": "•", "cdot": "·", "odot": "⊙", "times": "×", "infty": "∞",
     "imath": "ı", "jmath": "ȷ", "vdots": "⋮", "approx": "≈",
+    "cdots": "⋯", "div": "÷", "surd": "√",  # a graph figure's gates and elisions
 }
 # Accents as combining characters, placed after the accented text's first character.
 _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "widetilde": "\u0303", "bar": "\u0304",

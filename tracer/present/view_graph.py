@@ -8,7 +8,8 @@ backward pass and a table of every gradient.
 
 The three passes are View.passes (sections outside any iteration: a graph has
 none); numbers go through Context (numfmt), formulas through symbolic_graph's printer.
-The figure of the graph itself belongs to the pictures issue: View.figure stays empty.
+The figure of the graph (figure_graph: gates, values above the wires, gradients below) is
+View.figures, as a network's.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..engine.arithmetic import EXACT_DIGITS
 from ..engine.graph import relevant
 from ..engine.trace import Trace
 from . import symbolic_graph as G
+from .figures import graph_figures
 from .steps import Section, Step, View
 from .view_context import Context
 
@@ -143,4 +145,5 @@ def build_graph_view(trace: Trace, notation=None) -> View:
     return View(p.title, p.description, setup, [inputs, *definitions], [], [], [], [], head, rows, None,
                 summary_words=["name", "value", f"gradient of {p.output}"], passes=[forward, local, backward],
                 initial_title="Inputs and nodes",
-                summary_caption=f"Every input and node: its value and the derivative of the output {p.output} by it")
+                summary_caption=f"Every input and node: its value and the derivative of the output {p.output} by it",
+                figures=graph_figures(c, p.figures, display))

@@ -13,6 +13,7 @@ import numpy as np
 from ..engine.trace import Iteration, Trace
 from ..problem.notation import Notation
 from . import numfmt
+from .figures import network_figures
 from .steps import IterationView, Section, Step, View
 from .view_context import (
     ACT_NAME,
@@ -57,7 +58,8 @@ def build_perceptron_view(trace: Trace, notation: Notation | None = None) -> Vie
     head, rows, words, owner = _summary(c)
     symbols = _symbols(c).replace(rf"\text{{loss }} {nt.loss},\ ", "") if nt.profile.name != "default" else ""
     return View(p.title, p.description, setup, initial, data_head, data_rows, [], iterations, head, rows, nt,
-                summary_words=words, summary_layers=owner, symbols=symbols)
+                summary_words=words, summary_layers=owner, symbols=symbols,
+                figures=network_figures(c, p.figures))  # a single-layer network: the network's figure
 
 
 def error_symbol(nt: Notation) -> str:

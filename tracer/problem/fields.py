@@ -35,8 +35,8 @@ GROUPS = (
 
 GRAPH_SECTION_KEYS = ("inputs", "nodes", "output")
 # The top-level fields a graph problem has (the network's training fields do not apply).
-# No `randomize:` yet: drawing variants of a graph's inputs is not built (tracer.homework.randomize).
-GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "randomize", "sheet")
+GRAPH_SPEC_KEYS = ("title", "description", "graph", "decimals", "arithmetic", "ask", "grading", "randomize", "sheet",
+                   "figures")
 MAX_GRAPH_NODES = 2000
 MAX_GRAPH_INPUTS = 2000
 MAX_NAME_LENGTH = 24
@@ -58,10 +58,14 @@ DEFAULT_RULE = "backprop"
 PERCEPTRON_ACTIVATIONS = ("step", "sign")  # step: labels 0/1; sign: labels -1/+1
 PERCEPTRON_LABELS = {"step": (0.0, 1.0), "sign": (-1.0, 1.0)}
 
-FIGURE_NAMES = ("network", "loss", "yhat")  # figures: (read by tracer.problem.figures)
+FIGURE_NAMES = ("network", "graph", "loss", "yhat")  # figures: (read by tracer.problem.figures)
 CURVE_NAMES = ("loss", "yhat")  # the figures plotted over the iterations: no @T; on by default past one iteration
 FIGURE_EDGES = ("weights", "gradients", "updated")  # what an iteration's figure writes on its edges
 FIGURES_DEFAULT = ("network",)
+# a graph problem's figure: `graph` writes every value above its wire and every gradient below;
+# graph:values, graph:gradients one of the two, graph:given only the inputs' values (a problem sheet's)
+GRAPH_FIGURE_LABELS = ("values", "gradients", "given")
+GRAPH_FIGURES_DEFAULT = ("graph",)
 
 # -- limits and defaults -----------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from .fields import (
     MAX_GRAPH_NODES,
     MAX_NAME_LENGTH,
 )
+from .figures import GRAPH_ALL, FigureChoice, parse_figures
 from .validate import choice, describe, integer, name_of, number
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -68,6 +69,7 @@ class GraphProblem:
     randomize: Any = None  # the raw `randomize:` section; validated by tracer.homework.randomize_graph
     sheet: Any = None
     published: tuple = ()
+    figures: tuple = (FigureChoice("graph", None, GRAPH_ALL),)  # the handout's figures (tracer.problem.figures)
     source: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -85,13 +87,13 @@ class GraphProblem:
     def with_overrides(self, *, iterations: int | None = None, decimals: int | None = None,
                        arithmetic: str | None = None, notation: str | None = None,
                        figures: str | None = None) -> "GraphProblem":
-        """The same graph with `decimals`/`arithmetic` replaced; a graph has no iterations and no
+        """The same graph with `decimals`/`arithmetic`/`figures` replaced; a graph has no iterations and no
         notation profile, so those are refused (iterations) or have nothing to change (notation)."""
         if iterations is not None:
             raise SpecError("iterations", "a graph problem has one evaluation and no iterations")
-        if figures not in (None, "none"):
-            raise SpecError("figures", "a graph problem has no network figure; use --figures none or leave it out")
         spec = dict(self.source)
+        if figures is not None:
+            spec["figures"] = figures  # the command line's comma-separated form
         if arithmetic is not None:
             spec["arithmetic"] = arithmetic
         if decimals is not None:
@@ -183,7 +185,8 @@ def parse(spec: dict) -> GraphProblem:
         raise SpecError("grading", f"expected a mapping, got {describe(grading)}")
     return GraphProblem(title=title, inputs=tuple(inputs), nodes=tuple(nodes), output=output, decimals=decimals,
                         description=description, arithmetic=arithmetic, ask=tuple(ask_raw), grading=grading,
-                        randomize=spec.get("randomize"), sheet=spec.get("sheet"), source=spec)
+                        randomize=spec.get("randomize"), sheet=spec.get("sheet"),
+                        figures=parse_figures(spec.get("figures"), 0, kind="graph"), source=spec)
 
 
 def _check_name(name: Any, where: str) -> None:

@@ -67,6 +67,9 @@ def parse(spec: dict):
     stand_in = {k: v for k, v in spec.items() if k not in ("rule", "published")}
     stand_in.update(activation="linear", loss="mse")
     base = network.parse(stand_in)
+    if any(ch.iteration is not None for ch in base.figures):
+        raise SpecError("figures", "a perceptron's figure is its network as given: network (no @T; the perceptron "
+                                   "records no activations or gradients to draw)")
     low, high = PERCEPTRON_LABELS[act]
     for i, ex in enumerate(base.data):
         if not np.all((ex.y == low) | (ex.y == high)):

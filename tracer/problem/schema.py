@@ -23,6 +23,8 @@ from .fields import (
     FIGURE_EDGES,
     FIGURE_NAMES,
     FIGURES_DEFAULT,
+    GRAPH_FIGURE_LABELS,
+    GRAPH_FIGURES_DEFAULT,
     ARITHMETIC,
     BATCH_LOSSES,
     DEFAULT_ARITHMETIC,
@@ -334,7 +336,7 @@ def _graph() -> dict:
     return _object(
         "A computational graph instead of layers: inputs with their values, nodes in order (each an "
         "expression of inputs and earlier nodes), the output node. Its problem has one evaluation, no "
-        "training: only title, description, graph, decimals, arithmetic, ask, grading, randomize (its inputs), sheet.",
+        "training: only title, description, graph, decimals, arithmetic, ask, grading, randomize (its inputs), sheet, figures.",
         {
             "inputs": {"description": f"Each input's value (a number or a constant expression), 1 to {MAX_GRAPH_INPUTS}.",
                        "type": "object", "propertyNames": name, "additionalProperties": NUMBER,
@@ -553,16 +555,20 @@ def _randomize() -> dict:
 
 
 def _figures() -> dict:
-    drawn = [name for name in FIGURE_NAMES if name not in CURVE_NAMES]
-    entry = (f"^(?:(?:{'|'.join(drawn)})(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?"
-             f"|{'|'.join(CURVE_NAMES)})$")
+    network = f"network(?:@[0-9]+(?::(?:{'|'.join(FIGURE_EDGES)}))?)?"
+    graph = f"graph(?::(?:{'|'.join(GRAPH_FIGURE_LABELS)}))?"
+    curves = "|".join(CURVE_NAMES)
+    assert set(FIGURE_NAMES) == {"network", "graph", *CURVE_NAMES}
     return {
-        "description": ("The handout's figures: none, or a list of network (the starting weights), "
+        "description": ("The handout's figures: none, or a list. A network's: network (the starting weights), "
                         "network@T[:weights|gradients|updated] (iteration T's activations and edge values), "
-                        "loss and yhat (the loss and the outputs per iteration, beside the summary). "
-                        "Default: network, and past one iteration yhat and (with a loss) loss."),
+                        "loss and yhat (the loss and the outputs per iteration, beside the summary); default: "
+                        "network, and past one iteration yhat and (with a loss) loss. A graph's (graph:): graph "
+                        f"(values above the wires, gradients below) or graph:{'|'.join(GRAPH_FIGURE_LABELS)}; "
+                        f"default {list(GRAPH_FIGURES_DEFAULT)}."),
         "anyOf": [{"const": "none"},
-                  {"type": "array", "items": {"type": "string", "pattern": entry}, "uniqueItems": True}],
+                  {"type": "array", "items": {"type": "string", "pattern": f"^(?:{network}|{graph}|{curves})$"},
+                   "uniqueItems": True}],
         "default": list(FIGURES_DEFAULT),
     }
 
