@@ -124,7 +124,8 @@ def test_same_seed_gives_byte_identical_files(tmp_path, fmt):
     write_variants(Generator(load_problem(HOMEWORK), 5), ids, fmt, tmp_path / "b")
     a = _files(tmp_path / "a")
     assert a == _files(tmp_path / "b")
-    assert len(a) == {"markdown": 3 * 4 + 1, "latex": 3 * 4 + 4, "moodle": 3 + 2}[fmt]
+    # markdown: each variant's problem, solution, key (md, json) and its solution's graph figure (SVG)
+    assert len(a) == {"markdown": 3 * 5 + 1, "latex": 3 * 4 + 4, "moodle": 3 + 2}[fmt]
 
 
 def test_variants_differ_by_id_and_seed_and_never_repeat():

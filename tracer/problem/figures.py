@@ -103,9 +103,9 @@ def _graph_entry(m, at: str) -> FigureChoice:
 def _network_entry(m, at: str, iterations: int, updates: bool, loss: bool) -> FigureChoice:
     t = int(m.group("t")) if m and m.group("t") else None
     if m and m.group("name") in CURVE_NAMES:
+        _check_curve(m.group("name"), t, iterations, loss, at)
         if m.group("edges"):
             raise SpecError(at, f"{m.group('name')} is one curve and takes no :labels; write {m.group('name')}")
-        _check_curve(m.group("name"), t, iterations, loss, at)
         return FigureChoice(m.group("name"))
     if not m or m.group("name") != "network":
         what = "a network has no computational-graph figure; " if m and m.group("name") == "graph" else ""
