@@ -213,10 +213,14 @@ def test_random_specs_read_back(spec, mode, profile, backward):
     # Past |a| = 350 (a softmax gap of 700) float64's exp over- and underflows: sigmoid(a) is exactly 0, -y / yhat infinite,
     # and the run stops as diverged (trace.diverged). That is a float range, not a saturated unit.
     assume(_largest_preactivation(run(problem, "float")) < 350)
-    # Known gap (issue 9, by hand only): a hand computation rounds every value to the digits shown,
-    # so a saturated output rounds onto 0 or 1 and its lines print 0 log(0) and 0/0 (the engine's
-    # convention for an absent term) or diverge. Float and exact substitute the complement instead.
-    assume(not (mode == "by-hand" and _rounded_onto_boundary(trace)))
+    # By hand, every value is rounded to the digits shown, so a saturated output may round onto 0
+    # or 1. A loss term it leaves with coefficient 0 is absent (left out of the substitution); one
+    # it leaves infinite (-log 0) stops the run, and the handout says why rather than reading on.
+    if mode == "by-hand" and trace.diverged and _rounded_onto_boundary(trace):
+        note = "".join(text for _, text in build_view(trace).diverged)
+        assert "the output rounds to exactly 0 or 1 at the digits shown" in note, note
+        event("by hand: stopped at an output rounded onto 0 or 1")
+        return
     event(f"saturated: {_saturation(trace, problem)}")
     problems, _ = _problems(problem, mode)
     assert not problems, "\n".join(problems[:10])

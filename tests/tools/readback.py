@@ -296,7 +296,8 @@ class Parser:
             if e.u.any():
                 raise ParseError("uncertain exponent")
             n = e.v.reshape(())
-            q = Q(q.v**n, np.abs(n * q.v ** (n - 1)) * q.u)
+            # a power of a constant is a constant (3 \\pi^{3}: a coefficient, as algebra writes it)
+            q = Q(q.v**n, np.abs(n * q.v ** (n - 1)) * q.u, "constant" if q.cat == "constant" else "expr")
         return q
 
     def primary(self) -> Q:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 
 from ..problem import expr as E
 from .symbolic import HandoutPrinter
@@ -122,6 +123,32 @@ class GraphPrinter(HandoutPrinter):
     def _print_Heaviside(self, expr, exp=None):
         tex = rf"\mathbf{{1}}[{self._print(expr.args[0])} > 0]"
         return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
+
+    def _print_Mul(self, expr):
+        # A product as written, pi * (2 * x): a factor that starts with a number after another
+        # gets \cdot (\pi \cdot 2 x_{1}), never "\pi 2 x_{1}", a number set beside its neighbour
+        # (sympy only separates two numbers). A leading minus is the handout printer's.
+        args = expr.args
+        over = any((a.is_Pow and a.exp.is_negative) or (a.is_Rational and not a.is_Integer) for a in args)
+        # with values substituted the handout printer already separates every number (its own rule)
+        if self._values or len(args) < 2 or expr.could_extract_minus_sign() or over:  # a fraction: sympy's layout
+            return super()._print_Mul(expr)
+        # a product inside a product as written needs no parentheses, unless it starts with a minus
+        parts = [self._print(a) if isinstance(a, sp.Mul) and not a.could_extract_minus_sign()
+                 else self.parenthesize(a, PRECEDENCE["Mul"]) for a in args]
+        # \cdot before a factor that starts with a number, and between two constants (\pi \cdot \pi);
+        # 2 \pi and \pi x stay as algebra writes them
+        def lead(x):  # the factor a printed product starts with
+            return lead(x.args[0]) if isinstance(x, sp.Mul) and not x.could_extract_minus_sign() else x
+
+        cdot = [bool(re.match(r"-?[0-9]", part)) or (a.is_number and lead(b).is_number and not a.is_Integer)
+                for a, b, part in zip(args, args[1:], parts[1:])]
+        if not any(cdot):
+            return super()._print_Mul(expr)
+        tex = parts[0]
+        for dot, part in zip(cdot, parts[1:]):
+            tex += (r" \cdot " if dot else " ") + part
+        return tex
 
 
 def latex(expr: sp.Expr, names: dict | None = None, values: dict | None = None) -> str:

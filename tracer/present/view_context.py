@@ -239,9 +239,24 @@ def per_unit(expr, names: dict, arrays: dict, c: Context, sat: Saturation | None
     return column([unit_latex(expr, names, arrays, c, k, sat) for k in range(n)])
 
 
+def _absent_terms_left_out(expr, arrays: dict, k: int):
+    """By hand, a saturated output rounds onto 0 or 1, and a loss term whose coefficient is then
+    exactly 0 meets a factor with no value: (1 - y) log(1 - yhat) with y = 1 and yhat = 1.0000,
+    (1 - y)/(1 - yhat) likewise. Such a term is absent from this example's loss (the convention
+    0 log 0 = 0 the engine computes with), so it is left out of the substitution rather than
+    printed as 0 log(0) or 0/0."""
+    at = {sym: S.sp.Float(float(vals[k])) for sym, vals in arrays.items()}
+    if not isinstance(expr, S.sp.Add):  # one term (a softmax unit's -y log yhat): absent, or not
+        return S.sp.Integer(0) if expr.xreplace(at) is S.sp.nan else expr
+    kept = [term for term in expr.args if term.xreplace(at) is not S.sp.nan]  # 0 times no value
+    return expr if len(kept) == len(expr.args) else S.sp.Add(*kept)
+
+
 def unit_latex(expr, names: dict, arrays: dict, c: Context, k: int, sat: Saturation | None = None) -> str:
     """`expr` substituted with unit k's values (see per_unit)."""
     if sat is None or not sat.mask[k]:
+        if c.trace.arithmetic == "by-hand":
+            expr = _absent_terms_left_out(expr, arrays, k)
         return S.to_latex(expr, names, {sym: c.num(vals[k]) for sym, vals in arrays.items()})
     label_one = S.y in arrays and float(arrays[S.y][k]) == 1
     out = next((vals[k] for sym, vals in arrays.items() if sym in (S.h, S.yh)), 1)
