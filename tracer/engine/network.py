@@ -20,6 +20,8 @@ final.loss at the last parameters.
 
 from __future__ import annotations
 
+from itertools import islice
+
 import numpy as np
 
 from ..problem.network import Problem
@@ -203,7 +205,10 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     params[name] = put(f"{p}new.{name}", ar.cancel(old - step, np.abs(old) + np.abs(step)))
                 else:
                     rec[f"{p}new.{name}"] = params[name].copy()
-            bad = next((path for path, v in list(rec.items())[first:] if not ar.finite(v)), None)
+            # this iteration's values, in the order recorded: read from the end, so that each iteration
+            # costs its own values, not a copy of every value so far (quadratic in the iterations)
+            recent = list(islice(reversed(rec.items()), len(rec) - first))[::-1]
+            bad = next((path for path, v in recent if not ar.finite(v)), None)
             if bad is not None:
                 trace.diverged = (it.t, bad)
                 del iterations[it.t:]  # trace.iterations: the ones that ran

@@ -1,6 +1,6 @@
-"""One exponential per sigmoid evaluation: the same numbers, bit for bit, as the formulas it
-replaced (kept here): sigmoid(a) * sigmoid(-a) with two exponentials, and in the engine h, 1 - h,
-g'(a) and dL/dyhat recomputed from a; and no L2 work when l2 = 0."""
+"""Engine fast paths, the same numbers bit for bit as the formulas they replaced (kept here): one
+exponential per sigmoid evaluation (was sigmoid(a) * sigmoid(-a), and h, 1 - h, g'(a), dL/dyhat
+each from a), no L2 work when l2 = 0, and the divergence scan reading only its iteration."""
 
 from __future__ import annotations
 
@@ -83,3 +83,18 @@ def test_engine_sigmoid_values_are_the_old_formulas_bitwise(spec):
     # l2 = 0: no L2 term anywhere; l2 set: the squared weights the handout shows
     has_l2 = any(k.endswith("sq_weights") for k in t.aux)
     assert has_l2 == bool(problem.l2)
+
+
+@given(sigmoid_nets(), st.sampled_from([1e3, 1e30, 1e308]), st.integers(1, 4))
+def test_divergence_names_the_first_non_finite_value_of_its_iteration(spec, lr, iterations):
+    """The scan for a non-finite value reads the iteration's values from the end of the record
+    (linear in the iterations); it must find what a scan in record order finds."""
+    t = run(load_problem({**spec, "learning_rate": lr, "iterations": iterations}))
+    if t.diverged is None:
+        # every iteration's values finite (final.* come after the loop and are not scanned)
+        assert all(np.all(np.isfinite(v)) for k, v in t.values.items() if k.startswith("iter"))
+        return
+    prefix = f"iter{t.diverged[0]}."
+    first = next(k for k, v in t.values.items() if k.startswith(prefix) and not np.all(np.isfinite(v)))
+    assert t.diverged[1] == first
+    assert [it.t for it in t.iterations] == list(range(1, t.diverged[0] + 1))
