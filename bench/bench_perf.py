@@ -33,7 +33,7 @@ BIG = {"title": "16-64-64-64-10", "layers": [16, 64, 64, 64, 10],
        "init": {"seed": 3, "low": -0.5, "high": 0.5},
        "data": [{"x": [round(-1 + 2 * i / 15, 3) for i in range(16)], "y": [0] * 9 + [1]}],
        "learning_rate": 0.1, "iterations": 100, "mode": "sgd"}
-ENGINE_ITERATIONS = 2000
+ENGINE_ITERATIONS = 1000
 
 
 # -- worker: one timing in a process that imports `tree` -----------------------------------------
