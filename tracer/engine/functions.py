@@ -45,6 +45,21 @@ def _sigmoid(a, ops: Ops = FLOAT):
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def _sigmoid_pair(a, ops: Ops = FLOAT):
+    """sigmoid(a) and sigmoid(-a) from one exponential: both are 1 / (1 + e) or e / (1 + e) with
+    e = exp(-|a|) (|-a| = |a|), chosen by the sign of a; -a >= 0 is a <= 0, also at -0.0 and nan.
+    The same numbers, bit for bit, as two calls of _sigmoid."""
+    e = ops.exp(-np.abs(a))
+    low, high = 1 / (1 + e), e / (1 + e)
+    return np.where(a >= 0, low, high), np.where(a <= 0, low, high)
+
+
+def _sigmoid_prime(a, ops: Ops = FLOAT):
+    """sigmoid(a) sigmoid(-a), which has no cancellation (h (1 - h) loses 1 - h as h nears 1)."""
+    h, comp = _sigmoid_pair(a, ops)
+    return h * comp
+
+
 def _softmax(a, ops: Ops = FLOAT):
     e = ops.exp(a - np.max(a))
     return e / e.sum()
@@ -63,7 +78,7 @@ def _one(a):
 def activations(ops: Ops = FLOAT) -> dict:
     """name -> (g(a), g'(a)). g' of relu at 0 is taken as 0. softmax has no elementwise g'."""
     return {
-        "sigmoid": (lambda a: _sigmoid(a, ops), lambda a: _sigmoid(a, ops) * _sigmoid(-a, ops)),
+        "sigmoid": (lambda a: _sigmoid(a, ops), lambda a: _sigmoid_prime(a, ops)),
         "tanh": (ops.tanh, lambda a: _sech2(a, ops)),
         "relu": (lambda a: np.where(a > 0, a, a * 0), lambda a: np.where(a > 0, _one(a), a * 0)),
         "linear": (lambda a: a + 0, _one),

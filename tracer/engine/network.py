@@ -20,6 +20,8 @@ final.loss at the last parameters.
 
 from __future__ import annotations
 
+from itertools import islice
+
 import numpy as np
 
 from ..problem.network import Problem
@@ -79,9 +81,11 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
             first = len(rec)
             for name in names:
                 rec[p + name] = params[name].copy()
-            # rounded as the handout prints it, so that by hand the L2 term follows from the shown ||W||^2
-            sq_weights = ar.round(sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1)))
-            reg = l2 * sq_weights / 2
+            # rounded as the handout prints it, so that by hand the L2 term follows from the shown ||W||^2;
+            # read only where l2 is set (with l2 = 0 there is no L2 term to show or add)
+            if l2:
+                sq_weights = ar.round(sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1)))
+                reg = l2 * sq_weights / 2
             single = len(it.examples) == 1
             losses, grads = [], []
             for n, index in enumerate(it.examples, start=1):
@@ -96,8 +100,14 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                 for l in range(1, L + 1):
                     W, b = params[f"W{l}"], params[f"b{l}"]
                     pre.append(put(f"{e}a{l}", ar.cancel(W @ h[-1] + b, np.abs(W) @ np.abs(h[-1]) + np.abs(b))))
-                    h.append(put(f"{e}h{l}", acts[l - 1][0](pre[l])))
-                    comp = None if ar.by_hand else F.complement(problem.activations[l - 1], pre[l], h[l], ops)
+                    if problem.activations[l - 1] == "sigmoid" and not ar.by_hand:
+                        # h = sigmoid(a) and comp = sigmoid(-a) from one exponential (the same numbers
+                        # as g(a) and F.complement; put does not round outside by-hand arithmetic)
+                        value, comp = F._sigmoid_pair(pre[l], ops)
+                        h.append(put(f"{e}h{l}", value))
+                    else:
+                        h.append(put(f"{e}h{l}", acts[l - 1][0](pre[l])))
+                        comp = None if ar.by_hand else F.complement(problem.activations[l - 1], pre[l], h[l], ops)
                     if comp is not None:  # 1 - h, or 1 - h^2: for handouts of saturated units (trace.aux)
                         trace.aux[f"{e}comp{l}"] = comp
                 yhat = h[-1]
@@ -117,7 +127,9 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     else:
                         data = put(e + "loss", loss)
                     losses.append(data)
-                    dl = scale * F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, one_minus)
+                    # bce on a sigmoid output needs 1 - yhat = sigmoid(-a): the forward pass has it
+                    known = trace.aux.get(f"{e}comp{L}") if out_act == "sigmoid" and one_minus is None else one_minus
+                    dl = scale * F.loss_grad(loss_name, out_act, y, yhat, pre[L], ops, known)
                     if loss_name in ("mse", "sse"):  # (yhat - y) times a constant
                         dl = ar.cancel(dl, abs(scale) * (np.abs(y) + np.abs(yhat)))
                     dl_dyhat = put(e + "dL_dyhat", dl)
@@ -129,7 +141,15 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     deriv = acts[l - 1][1]
                     gprime = None
                     if deriv is not None:
-                        g = F.gprime_from_output(problem.activations[l - 1], h[l], pre[l]) if ar.by_hand else deriv(pre[l])
+                        comp = trace.aux.get(f"{e}comp{l}")
+                        if ar.by_hand:
+                            g = F.gprime_from_output(problem.activations[l - 1], h[l], pre[l])
+                        elif problem.activations[l - 1] == "sigmoid" and comp is not None:
+                            # sigmoid(a) sigmoid(-a), as deriv computes it, from the forward pass's
+                            # h = sigmoid(a) and comp = sigmoid(-a) (unrounded here): no exponential
+                            g = h[l] * comp
+                        else:
+                            g = deriv(pre[l])
                         gprime = put(f"{e}gprime{l}", g)
                     if l == L:
                         delta = F.output_delta(loss_name, out_act, y, yhat, pre[L], dl_dyhat, gprime, ops, one_minus)
@@ -185,7 +205,10 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
                     params[name] = put(f"{p}new.{name}", ar.cancel(old - step, np.abs(old) + np.abs(step)))
                 else:
                     rec[f"{p}new.{name}"] = params[name].copy()
-            bad = next((path for path, v in list(rec.items())[first:] if not ar.finite(v)), None)
+            # this iteration's values, in the order recorded: read from the end, so that each iteration
+            # costs its own values, not a copy of every value so far (quadratic in the iterations)
+            recent = list(islice(reversed(rec.items()), len(rec) - first))[::-1]
+            bad = next((path for path, v in recent if not ar.finite(v)), None)
             if bad is not None:
                 trace.diverged = (it.t, bad)
                 del iterations[it.t:]  # trace.iterations: the ones that ran

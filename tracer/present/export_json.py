@@ -98,15 +98,25 @@ def _graph_spec(trace: Trace) -> dict:
 
 def to_json(trace: Trace) -> str:
     spec = spec_dict(trace)
-    values = {k: _plain(v) for k, v in trace.values.items()}
     # One value per line: readable, diffable, and far shorter than indent=1.
-    lines = [f" {json.dumps(k)}: {_dumps(v)}" for k, v in values.items()]
+    lines = [f" {json.dumps(k)}: {_text(v)}" for k, v in trace.values.items()]
     # Only when training diverged: the iteration it stopped with and the first non-finite path.
     diverged = ""
     if trace.diverged is not None:
         diverged = ',\n"diverged": ' + json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})
     return ('{"spec": ' + json.dumps(spec, allow_nan=False) + diverged + ',\n"values": {\n' + ",\n".join(lines)
             + "\n}}\n")
+
+
+def _text(value) -> str:
+    """A value's JSON text. A finite float64 array in one pass: `tolist()` gives Python floats,
+    and a list's repr is the JSON text `_dumps` writes number by number (floats print by their
+    repr in both, items joined by ", "); adding 0.0 turns -0.0 into 0.0 as `_plain` does. Anything
+    else (exact numbers, non-finite values, scalars) goes through `_plain`."""
+    if (isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim
+            and np.isfinite(value).all()):
+        return repr((value + 0.0).tolist())
+    return _dumps(_plain(value))
 
 
 def _dumps(value) -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -54,9 +56,20 @@ def builtin_templates_dir() -> Path:
 
 
 def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Environment:
-    """The one environment factory: user folders first, then the built-in templates."""
+    """The one environment factory: user folders first, then the built-in templates.
+
+    One environment per format and folders for the whole process, so each template is compiled
+    once (Jinja keeps compiled templates per environment, and re-reads a file only when it changed
+    on disk). Treat the result as read-only: every caller shares it. A relative folder is keyed
+    by where it points as well, so a change of directory gets an environment of its own."""
+    dirs = tuple((str(Path(d)), os.path.abspath(d)) for d in extra_dirs)
+    return _environment(fmt, dirs)
+
+
+@lru_cache(maxsize=64)
+def _environment(fmt: str, dirs: tuple) -> jinja2.Environment:
     folder = FORMATS[fmt][0]
-    search = [Path(d) for d in extra_dirs] + [builtin_templates_dir() / folder]
+    search = [Path(d) for d, _ in dirs] + [builtin_templates_dir() / folder]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         block_start_string="((*", block_end_string="*))",

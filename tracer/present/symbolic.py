@@ -93,6 +93,15 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     return expanded if sp.count_ops(expanded) < sp.count_ops(tidied) else tidied
 
 
+def simplify(expr: sp.Expr) -> sp.Expr:
+    """The one simplification these formulas need: every g'(h), dL/dyhat * g' and the softmax
+    delta is a rational function of h, yh, y (Heaviside(a) a generator), and `cancel` writes it as
+    a polynomial over a polynomial with common factors removed, which `tidy` then orients; it
+    gives what `sp.simplify` gave for every activation x loss (tests/present/test_symbolic_simplify.py).
+    Not `sp.simplify`: its first call imports sympy.physics.units, a fifth of a handout's time."""
+    return sp.cancel(expr)
+
+
 @dataclass(frozen=True)
 class Derivative:
     """g'(a) of an activation: in terms of h (the unit's output) where that exists, else of a."""
@@ -105,7 +114,7 @@ class Derivative:
 def activation_derivative(act: str) -> Derivative:
     gp = sp.diff(ACTIVATION[act], a)
     if act in _INVERSE:
-        return Derivative(tidy(sp.simplify(gp.subs(a, _INVERSE[act]))), True)
+        return Derivative(tidy(simplify(gp.subs(a, _INVERSE[act]))), True)
     return Derivative(gp, False)
 
 
@@ -127,7 +136,7 @@ def output_delta(loss: str, act: str, n: int, scale=1) -> sp.Expr:
     d = loss_derivative(loss, n, scale)
     if d.has(sp.sign):  # simplify would split sign() into cases; the product is already simple
         return d * g
-    return tidy(sp.simplify(d * g))
+    return tidy(simplify(d * g))
 
 
 def _softmax_ce_delta(n: int) -> sp.Expr:
@@ -140,7 +149,7 @@ def _softmax_ce_delta(n: int) -> sp.Expr:
     d = sp.diff(loss, avec[0])
     d = d.subs(sp.exp(avec[0]) / total, yh)  # softmax_1 -> yh
     d = d.subs(yvec[-1], 1 - sum(yvec[:-1]))  # labels sum to one
-    return sp.simplify(d.subs(yvec[0], y))
+    return simplify(d.subs(yvec[0], y))
 
 
 # A saturated unit's complement as a value of its own: 1 - h (sigmoid, softmax), 1 - h^2 (tanh).
