@@ -352,9 +352,9 @@ def test_svg_stacks_a_subscript_under_a_superscript():
     spans = re.findall(r"<tspan([^>]*)>([^<]*)</tspan>", _tspans(runs("h^{(1)}_{1}"), 15.0))
     assert [text for _, text in spans[:3]] == ["h", "(1)", "1"]
     dx = lambda attrs: float(re.search(r'dx="([-\d.]+)"', attrs).group(1)) if "dx=" in attrs else 0.0
-    width_sup = 3 * 15.0 * 0.7 * 0.55
+    width_sup = 3 * 15.0 * 0.7 * 0.5
     assert dx(spans[2][0]) == pytest.approx(-width_sup, abs=0.01)  # back to where the superscript began
-    assert dx(spans[3][0]) == pytest.approx(width_sup - 15.0 * 0.7 * 0.55, abs=0.01)  # then past the wider
+    assert dx(spans[3][0]) == pytest.approx(width_sup - 15.0 * 0.7 * 0.5, abs=0.01)  # then past the wider
     assert "dx" not in _tspans(runs("x_{1}"), 15.0) and "dx" not in _tspans(runs(r"1.2 \times 10^{-5}"), 11.0)
 
 

@@ -18,6 +18,7 @@ PX = 40.0  # px per cm of the layout
 FONT = "font-family=\"'Latin Modern Math', 'STIX Two Math', 'Cambria Math', 'Times New Roman', serif\""
 _SIZE = {"label": 15.0, "value": 11.0, "edge": 11.0, "note": 11.0, "words": 12.0}
 _CHAR_EM = 0.55  # the average width of a character, in em, for a label's white backing
+_SCRIPT_EM = 0.5  # a script character's advance, in em, where a stack fixes it (digits and parentheses)
 
 
 def _n(value: float) -> str:
@@ -29,9 +30,12 @@ def _tspans(rs: list[Run], size: float) -> str:
     stacked on the one before it (h^{(1)}_1) moves back to where that one began, as TeX sets it."""
     out, shift, owed = [], 0.0, 0.0
     prev_w = 0.0
-    for r, on_prev in zip(rs, stacked(rs)):
+    stack = stacked(rs)
+    for k, (r, on_prev) in enumerate(zip(rs, stack)):
         fs = size * (0.7 ** abs(r.level))
-        w = len(r.text) * fs * _CHAR_EM
+        w = len(r.text) * fs * _SCRIPT_EM
+        # both runs of a stack take exactly their estimated width, so moving back by it lands true
+        fixed = on_prev or (k + 1 < len(rs) and stack[k + 1])
         target = -0.38 * size * r.level if r.level > 0 else 0.22 * size * -r.level
         dy = target - shift
         shift = target
@@ -40,7 +44,8 @@ def _tspans(rs: list[Run], size: float) -> str:
         prev_w = w
         style = ' font-style="italic"' if r.italic else ""
         move = f' dx="{_n(dx)}"' if dx else ""
-        out.append(f'<tspan{move} dy="{_n(dy)}" font-size="{_n(fs)}"{style}>{escape(r.text)}</tspan>')
+        length = f' textLength="{_n(w)}" lengthAdjust="spacing"' if fixed else ""
+        out.append(f'<tspan{move} dy="{_n(dy)}" font-size="{_n(fs)}"{length}{style}>{escape(r.text)}</tspan>')
     if shift or owed:
         move = f' dx="{_n(owed)}"' if owed else ""
         out.append(f'<tspan{move} dy="{_n(-shift)}"></tspan>')
