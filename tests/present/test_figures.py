@@ -294,3 +294,71 @@ def test_variants_write_each_variants_figures_and_sheets_show_only_the_given_net
         assert f"]({vid}.network-1-gradients.svg)" in (out / f"{vid}.solution.md").read_text()
         ET.parse(out / f"{vid}.network.svg")
     assert (out / "v001.network.svg").read_text() != (out / "v002.network.svg").read_text()
+
+
+# -- legibility: every label's box stands clear ------------------------------------------------
+
+
+def _assert_clear(layout):
+    """No two label boxes meet, no box meets a unit's circle, and the words sit a fixed gap below."""
+    from tracer.present.figure_layout import WORDS_GAP, WORDS_LINE
+    labelled = [e for e in layout.edges if e.label]
+    notes = [n for n in layout.nodes if n.note]
+    assert len(layout.boxes) == len(labelled) + len(notes)
+    assert sorted(b.text for b in layout.boxes) == sorted([e.label for e in labelled] + [n.note for n in notes])
+    for k, a in enumerate(layout.boxes):
+        for other in layout.boxes[k + 1:]:
+            assert not a.meets(other), (a, other)
+        for n in layout.nodes:
+            if n.kind != "dots":
+                assert not a.meets_circle(n.x, n.y, layout.radius), (a, n.id)
+    for e in labelled:  # the emitters draw the label where the box is
+        assert any(abs(b.x - e.label_x) + abs(b.y - e.label_y) < 1e-9 for b in layout.boxes)
+    lowest = max([n.y + layout.radius for n in layout.nodes] + [b.y + b.h / 2 for b in layout.boxes])
+    assert layout.height == pytest.approx(lowest + WORDS_GAP + WORDS_LINE)
+    assert min([n.y - layout.radius for n in layout.nodes] + [b.y - b.h / 2 for b in layout.boxes]) >= 0
+
+
+@pytest.mark.parametrize("notation", [None, "lecture", "node", "layered", "hidden-output"])
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_no_label_meets_another_or_a_unit(name, notation):
+    for fig in _figures(_with_figures(name, notation=notation)):
+        _assert_clear(fig.layout)
+
+
+@pytest.mark.parametrize("layers", [[4, 4, 4], [3, 4, 3, 2], [4, 4], [64, 64], [1] * 12])
+def test_dense_pairs_stand_clear_or_say_where_their_weights_are(layers):
+    figures = _figures(problem_from_dict({**_wide_spec(layers), "decimals": 4,
+                                          "figures": ["network", "network@1:gradients"]}))
+    for fig in figures:
+        _assert_clear(fig.layout)
+        assert fig.layout.height <= 12
+    dense = _figures(problem_from_dict({**_wide_spec([4, 4, 4]), "decimals": 4, "figures": ["network@1:gradients"]}))
+    caption = dense[0].layout.caption
+    bare = [e for e in dense[0].layout.edges if not e.label]
+    assert bare and "too dense to label: the gradients between" in caption and "are in the gradient of W(" in caption
+
+
+def test_deep_example_labels_every_weight():
+    """3-4-3-2: room enough, once the units spread, for every edge's weight and every bias."""
+    layout = _figures(load_problem(example_path("deep-3-4-3-2")))[0].layout
+    assert all(e.label for e in layout.edges) and "too dense" not in layout.caption
+    assert sum(bool(n.note) for n in layout.nodes) == 4 + 3 + 2
+
+
+def test_svg_stacks_a_subscript_under_a_superscript():
+    from tracer.present.figure_svg import _tspans
+    from tracer.present.tex_text import runs
+    spans = re.findall(r"<tspan([^>]*)>([^<]*)</tspan>", _tspans(runs("h^{(1)}_{1}"), 15.0))
+    assert [text for _, text in spans[:3]] == ["h", "(1)", "1"]
+    dx = lambda attrs: float(re.search(r'dx="([-\d.]+)"', attrs).group(1)) if "dx=" in attrs else 0.0
+    width_sup = 3 * 15.0 * 0.7 * 0.5
+    assert dx(spans[2][0]) == pytest.approx(-width_sup, abs=0.01)  # back to where the superscript began
+    assert dx(spans[3][0]) == pytest.approx(width_sup - 15.0 * 0.7 * 0.5, abs=0.01)  # then past the wider
+    assert "dx" not in _tspans(runs("x_{1}"), 15.0) and "dx" not in _tspans(runs(r"1.2 \times 10^{-5}"), 11.0)
+
+
+def test_label_boxes_stay_inside_the_figure():
+    for layers in ([64] * 12, [3, 4, 3, 2], [2, 1]):
+        for fig in _figures(problem_from_dict({**_wide_spec(layers), "figures": ["network", "network@1"]})):
+            assert all(b.x - b.w / 2 >= 0 and b.x + b.w / 2 <= fig.layout.width for b in fig.layout.boxes)

@@ -12,12 +12,13 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .figure_graph import BOX_HALF_HEIGHT, GraphLayout
 from .figure_layout import NetworkLayout
-from .tex_text import Run, plain, runs
+from .tex_text import Run, extent, runs, stacked
 
 PX = 40.0  # px per cm of the layout
 FONT = "font-family=\"'Latin Modern Math', 'STIX Two Math', 'Cambria Math', 'Times New Roman', serif\""
 _SIZE = {"label": 15.0, "value": 11.0, "edge": 11.0, "note": 11.0, "words": 12.0}
 _CHAR_EM = 0.55  # the average width of a character, in em, for a label's white backing
+_SCRIPT_EM = 0.5  # a script character's advance, in em, where a stack fixes it (digits and parentheses)
 
 
 def _n(value: float) -> str:
@@ -25,17 +26,29 @@ def _n(value: float) -> str:
 
 
 def _tspans(rs: list[Run], size: float) -> str:
-    """Runs as tspans; each shift is undone by the next run's dy, so the baseline returns."""
-    out, shift = [], 0.0
-    for r in rs:
+    """Runs as tspans; each shift is undone by the next run's dy, so the baseline returns. A script
+    stacked on the one before it (h^{(1)}_1) moves back to where that one began, as TeX sets it."""
+    out, shift, owed = [], 0.0, 0.0
+    prev_w = 0.0
+    stack = stacked(rs)
+    for k, (r, on_prev) in enumerate(zip(rs, stack)):
         fs = size * (0.7 ** abs(r.level))
+        w = len(r.text) * fs * _SCRIPT_EM
+        # both runs of a stack take exactly their estimated width, so moving back by it lands true
+        fixed = on_prev or (k + 1 < len(rs) and stack[k + 1])
         target = -0.38 * size * r.level if r.level > 0 else 0.22 * size * -r.level
         dy = target - shift
         shift = target
+        dx = -prev_w if on_prev else owed
+        owed = max(0.0, prev_w - w) if on_prev else 0.0
+        prev_w = w
         style = ' font-style="italic"' if r.italic else ""
-        out.append(f'<tspan dy="{_n(dy)}" font-size="{_n(fs)}"{style}>{escape(r.text)}</tspan>')
-    if shift:
-        out.append(f'<tspan dy="{_n(-shift)}"></tspan>')
+        move = f' dx="{_n(dx)}"' if dx else ""
+        length = f' textLength="{_n(w)}" lengthAdjust="spacing"' if fixed else ""
+        out.append(f'<tspan{move} dy="{_n(dy)}" font-size="{_n(fs)}"{length}{style}>{escape(r.text)}</tspan>')
+    if shift or owed:
+        move = f' dx="{_n(owed)}"' if owed else ""
+        out.append(f'<tspan{move} dy="{_n(-shift)}"></tspan>')
     return "".join(out)
 
 
@@ -46,7 +59,7 @@ def _text(tex: str, x: float, y: float, kind: str, extra: str = "", anchor: str 
 
 
 def _width(tex: str, kind: str) -> float:
-    return len(plain(tex)) * _SIZE[kind] * _CHAR_EM
+    return extent(tex) * _SIZE[kind] * _CHAR_EM
 
 
 def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
@@ -68,7 +81,7 @@ def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
         out.append(f'<line x1="{_n(x1 + ux * r)}" y1="{_n(y1 + uy * r)}" x2="{_n(x2 - ux * r)}" y2="{_n(y2 - uy * r)}" '
                    f'stroke="#333" stroke-width="1" marker-end="url(#{marker})"/>')
         if e.label:
-            lx, ly = x1 + (x2 - x1) * e.at, y1 + (y2 - y1) * e.at
+            lx, ly = e.label_x * PX, e.label_y * PX
             bw, bh = _width(e.label, "edge") + 3, _SIZE["edge"] + 2
             labels.append(f'<rect x="{_n(lx - bw / 2)}" y="{_n(ly - bh / 2)}" width="{_n(bw)}" height="{_n(bh)}" fill="white"/>')
             labels.append(_text(e.label, lx, ly + _SIZE["edge"] * 0.35, "edge"))
@@ -86,7 +99,10 @@ def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
         else:
             out.append(_text(n.label, x, y + 5, "label"))
         if n.note:
-            out.append(_text(n.note, x, y + r + 4 + _SIZE["note"], "note"))
+            nx, ny = n.note_x * PX, n.note_y * PX
+            bw, bh = _width(n.note, "note") + 3, _SIZE["note"] + 6
+            out.append(f'<rect x="{_n(nx - bw / 2)}" y="{_n(ny - bh / 2)}" width="{_n(bw)}" height="{_n(bh)}" fill="white"/>')
+            out.append(_text(n.note, nx, ny + _SIZE["note"] * 0.35, "note"))
     for x, words in layout.columns:
         out.append(f'<text class="words" x="{_n(x * PX)}" y="{_n(h - 4)}" font-size="{_n(_SIZE["words"])}" '
                    f'text-anchor="middle">{escape(words)}</text>')

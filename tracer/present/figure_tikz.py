@@ -29,10 +29,12 @@ def tikz(layout: NetworkLayout) -> str:
             body = f"${n.label}$" + (rf"\\[-1pt]{{\scriptsize ${n.value}$}}" if n.value else "")
             lines.append(rf"\node[unit] ({n.id}) at {at} {{{body}}};")
             if n.note:
-                lines.append(rf"\node[font=\scriptsize, anchor=north, inner sep=1pt] at ({_c(n.x)}, {_c(n.y + r + 0.04)}) {{${n.note}$}};")
+                lines.append(rf"\node[font=\scriptsize, fill=white, inner sep=1pt] at ({_c(n.note_x)}, {_c(n.note_y)}) {{${n.note}$}};")
     for e in layout.edges:
-        label = f" node[weight, pos={_c(e.at)}] {{${e.label}$}}" if e.label else ""
-        lines.append(rf"\draw[->] ({e.src}) --{label} ({e.dst});")
+        lines.append(rf"\draw[->] ({e.src}) -- ({e.dst});")
+    for e in layout.edges:  # after every line, so no line crosses a label's white backing
+        if e.label:
+            lines.append(rf"\node[weight] at ({_c(e.label_x)}, {_c(e.label_y)}) {{${e.label}$}};")
     for x, words in layout.columns:
         lines.append(rf"\node[font=\small, anchor=south] at ({_c(x)}, {_c(layout.height)}) {{{words}}};")
     lines.append(r"\end{tikzpicture}")

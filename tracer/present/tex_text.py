@@ -149,3 +149,30 @@ def _read(tokens, i: int, stop: int, level: int, font: str | None, out: list[Run
             text = _SPACES.get(command, command)
         out.append(Run(text, level, italic=command in _GREEK_CHARS and command.islower()))
         i += 1
+
+
+def extent(tex: str) -> float:
+    """The label's estimated width in characters of its base size: a script counts 0.7, and a
+    superscript and subscript stacked on one base (as TeX sets them, and the SVG emitter does) count
+    as the wider of the two."""
+    total, prev = 0.0, None
+    for r in runs(tex):
+        w = len(r.text) * 0.7 ** abs(r.level)
+        if prev is not None and r.level and prev.level and (r.level > 0) != (prev.level > 0):
+            w_prev = len(prev.text) * 0.7 ** abs(prev.level)
+            total += max(0.0, w - w_prev)  # stacked under (or over) the previous script
+            prev = None
+            continue
+        total += w
+        prev = r
+    return total
+
+
+def stacked(rs: list[Run]) -> list[bool]:
+    """For each run, whether it is stacked on the run before it (a subscript under a superscript, or over)."""
+    out, prev = [], None
+    for r in rs:
+        s = prev is not None and bool(r.level) and bool(prev.level) and (r.level > 0) != (prev.level > 0)
+        out.append(s)
+        prev = None if s else r
+    return out
