@@ -78,8 +78,9 @@ def check_output(path: str | Path, inputs: Iterable[str | Path] = (), what: str 
 
 
 @contextmanager
-def atomic_open(path: str | Path, *, newline: str | None = None) -> Iterator:
-    """A text file (UTF-8) that replaces `path` only when the block ends without error."""
+def atomic_open(path: str | Path, *, newline: str | None = None, binary: bool = False) -> Iterator:
+    """A text file (UTF-8), or with `binary` a byte file, that replaces `path` only when the
+    block ends without error."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -87,7 +88,7 @@ def atomic_open(path: str | Path, *, newline: str | None = None) -> Iterator:
     except OSError as err:
         raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)) as fh:
             yield fh
         umask = os.umask(0)
         os.umask(umask)
@@ -116,26 +117,8 @@ def write_text(path: str | Path, text: str, inputs: Iterable[str | Path] = ()) -
 def write_bytes(path: str | Path, data: bytes, inputs: Iterable[str | Path] = ()) -> None:
     """Write `data` (a PDF) to `path` atomically, after `check_output`."""
     target = check_output(path, inputs)
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as err:
-        raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(err, OSError):
-            raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
-        raise
+    with atomic_open(target, binary=True) as fh:
+        fh.write(data)
 
 
 class OutputFolder:
