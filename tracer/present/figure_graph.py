@@ -360,7 +360,7 @@ def _layout(c, choice: FigureChoice, show, gates: list[str], leaves: list[str]) 
                 end = (xs[column[s]] - halves[s][1], ys[s] + (i - (n - 1) / 2) * spread)
             segments.append(Segment(x0, y0, *end, True))
 
-    lowest = max(ys[n] for n in [*leaves, *gates, *([DOTS] if hidden else [])])
+    lowest = max(ys.values())  # every row drawn: nodes, the dots, and long edges' relays on rows of their own
     height = lowest + STEP / 2 + 0.2
     width = bps[-1] + MARGIN
     what = {"all": "each value above its wire and the gradient of {o} by it below",
