@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from svg_bounds import outside_viewbox
+
 from tracer.engine import run
 from tracer.errors import SpecError
 from tracer.present.figure_layout import ELIDE_ABOVE, PAGE, network_layout, shown_units
@@ -79,6 +81,7 @@ def test_tikz_and_svg_come_from_one_layout(name, notation):
         assert len(list(root.iter(f"{SVG_NS}circle"))) == sum(n.kind != "dots" for n in fig.layout.nodes)
         assert len(list(root.iter(f"{SVG_NS}line"))) == len(fig.layout.edges) == fig.tikz.count(r"\draw[->]")
         assert fig.layout.width <= PAGE + 2.0
+        assert not outside_viewbox(fig.svg), fig.key
 
 
 def test_units_are_labelled_with_the_profile_and_edges_with_the_weights():

@@ -12,6 +12,8 @@ from collections import Counter
 
 import pytest
 
+from svg_bounds import outside_viewbox
+
 from tracer.engine import run
 from tracer.errors import SpecError
 from tracer.present.figure_graph import MAX_DRAWN, MAX_HEIGHT, MIN_SCALE, PAGE, gate_label
@@ -77,30 +79,13 @@ def test_tikz_and_svg_come_from_one_layout(name):
     assert [f.given for f in figures] == [False, False, False, True]
 
 
-def _points(root):
-    """(x, y) of every point an SVG element draws at: line ends, centres, a box's corners, text anchors."""
-    for el in root.iter():
-        a = {k: float(v) for k, v in el.attrib.items() if k in ("x", "y", "x1", "y1", "x2", "y2", "cx", "cy",
-                                                               "width", "height", "r")}
-        if "x1" in a:
-            yield from ((a["x1"], a["y1"]), (a["x2"], a["y2"]))
-        elif "cx" in a:
-            yield from ((a["cx"] - a.get("r", 0), a["cy"] - a.get("r", 0)), (a["cx"] + a.get("r", 0), a["cy"] + a.get("r", 0)))
-        elif "x" in a and "y" in a:
-            yield a["x"], a["y"]
-            yield a["x"] + a.get("width", 0), a["y"] + a.get("height", 0)
-
-
 @pytest.mark.parametrize("name", GRAPHS)
 def test_everything_drawn_lies_inside_the_svg(name):
     """A long edge on a row of its own below the nodes (graph-homework's b -> division) was drawn
     below the viewBox and clipped out of the HTML and Markdown figure."""
     problem = load_problem(example_path(name)).with_overrides(figures=ALL)
     for fig in _figures(problem):
-        root = ET.fromstring(fig.svg)
-        _, _, width, height = map(float, root.attrib["viewBox"].split())
-        outside = [(x, y) for x, y in _points(root) if not (0 <= x <= width and 0 <= y <= height)]
-        assert not outside, (fig.key, width, height, outside[:3])
+        assert not outside_viewbox(fig.svg), fig.key
 
 
 def test_seed004_as_the_notes_draw_it():

@@ -62,6 +62,13 @@ def _width(tex: str, kind: str) -> float:
     return extent(tex) * _SIZE[kind] * _CHAR_EM
 
 
+def _backdrop(x: float, y: float, bw: float, bh: float, w: float, h: float) -> str:
+    """The white box behind a label centred at (x, y), cut to the figure: the layout keeps a
+    label's own box inside the page, and the backdrop's padding must not poke past the viewBox."""
+    x0, y0, x1, y1 = max(x - bw / 2, 0), max(y - bh / 2, 0), min(x + bw / 2, w), min(y + bh / 2, h)
+    return f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(x1 - x0)}" height="{_n(y1 - y0)}" fill="white"/>'
+
+
 def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
     """The picture; `standalone` adds the XML namespace a file needs (inline HTML SVG does without)."""
     w, h, r = layout.width * PX, layout.height * PX, layout.radius * PX
@@ -83,7 +90,7 @@ def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
         if e.label:
             lx, ly = e.label_x * PX, e.label_y * PX
             bw, bh = _width(e.label, "edge") + 3, _SIZE["edge"] + 2
-            labels.append(f'<rect x="{_n(lx - bw / 2)}" y="{_n(ly - bh / 2)}" width="{_n(bw)}" height="{_n(bh)}" fill="white"/>')
+            labels.append(_backdrop(lx, ly, bw, bh, w, h))
             labels.append(_text(e.label, lx, ly + _SIZE["edge"] * 0.35, "edge"))
     out += labels
     for n in layout.nodes:
@@ -101,7 +108,7 @@ def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
         if n.note:
             nx, ny = n.note_x * PX, n.note_y * PX
             bw, bh = _width(n.note, "note") + 3, _SIZE["note"] + 6
-            out.append(f'<rect x="{_n(nx - bw / 2)}" y="{_n(ny - bh / 2)}" width="{_n(bw)}" height="{_n(bh)}" fill="white"/>')
+            out.append(_backdrop(nx, ny, bw, bh, w, h))
             out.append(_text(n.note, nx, ny + _SIZE["note"] * 0.35, "note"))
     for x, words in layout.columns:
         out.append(f'<text class="words" x="{_n(x * PX)}" y="{_n(h - 4)}" font-size="{_n(_SIZE["words"])}" '
