@@ -288,7 +288,7 @@ def _cmd_check(args) -> int:
     for path in files:
         row = grade_one(checker, path)
         if row.report is None:
-            print(f"error: {printable(path)}: {printable(row.status)}", file=sys.stderr)
+            print(f"error: {printable(row.file)}: {printable(row.status)}", file=sys.stderr)
             code = 2
         else:
             code = max(code, row.report.exit_code)

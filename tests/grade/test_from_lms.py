@@ -304,6 +304,22 @@ def test_hostile_cell_makes_that_row_not_gradable(tmp_path, spec, students, cell
     assert rows[1]["student"] == ""
 
 
+def test_without_gradebook_each_report_and_a_line_per_ungradable_row(tmp_path, spec, students, capsys):
+    bad = [(sid, vid, dict(ans)) for sid, vid, ans in students[:2]]
+    bad[1][2]["iter1.yhat"] = "NaN"
+    export = tmp_path / "r.csv"
+    export.write_text(csv_text(moodle_rows(bad)))
+    capsys.readouterr()
+    assert run_check(spec, "--from-lms", export, "--seed", SEED) == 2
+    out, err = capsys.readouterr()
+    assert err == (f"error: {export}: row 3: not gradable: response 1 (iter1.yhat): 'NaN' is not allowed: "
+                   "numbers must be finite\n")
+    assert f"Answers: {export}: row 2 (student s001)" in out and f"Answers: {export}: row 3\nnot gradable: response 1" in out
+    # graded without --seed, a row naming a variant of a randomized spec says how to grade it
+    assert run_check(spec, "--from-lms", export) == 2
+    assert "names variant v001 of a randomized spec; check it with --seed S" in capsys.readouterr().err
+
+
 def test_injected_part_label_stays_in_its_own_part():
     assert split_cloze("part 1: 1; part 2: 0.5; part 3: 0.9; part 3: 0.7") == ("1", "0.5", "0.9; part 3: 0.7")
     assert split_cloze("part 1: ; part 2: 3; part 3:") == (None, "3", None)

@@ -78,6 +78,9 @@ def row_sheet(row: LmsRow, keys: _Keys, variant: str | None = None) -> AnswerShe
         raise AnswerError(f"its questions name variant {named}, not --variant {variant}")
     vid = named or variant
     which = vid or row.student
+    if not keys.seeded and vid is not None and getattr(keys.checker.problem, "randomize", None):
+        raise AnswerError(f"names variant {vid} of a randomized spec; check it with --seed S (the seed the "
+                          "variants were drawn with)")
     if keys.seeded and which is None:
         raise AnswerError("no variant named by its questions and no student id: give --variant, or export "
                           "the questions' text (it starts 'Variant <id>')")
