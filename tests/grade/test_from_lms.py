@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracer.cli import main
 from tracer.grade import lms_csv
@@ -301,7 +303,7 @@ def test_hostile_cell_makes_that_row_not_gradable(tmp_path, spec, students, cell
     assert [r["status"] for r in rows][::2] == ["graded", "graded"]
     status = rows[1]["status"]
     assert status.startswith("not gradable: response ") and reason in status, status
-    assert rows[1]["student"] == ""
+    assert rows[1]["student"] == "s002"  # known, though the row is not gradable
 
 
 def test_without_gradebook_each_report_and_a_line_per_ungradable_row(tmp_path, spec, students, capsys):
@@ -335,6 +337,16 @@ def test_duplicated_student_rows_are_each_not_gradable(tmp_path, spec, students)
     got = [r["status"] for r in gradebook(tmp_path / "gb.csv")]
     assert got == ["not gradable: student 's001' is also on row 5: export one attempt per student", "graded", "graded",
                    "not gradable: student 's001' is also on row 2: export one attempt per student"]
+
+
+def test_a_cloze_summary_among_several_questions_is_that_rows_verdict():
+    """A student may type `part 1: 2` into a numerical question: it costs their row, not the class's."""
+    data = b"ID number,Response 1,Response 2\ns1,part 1: 2; part 2: 3,4\ns2,0.5,-\n"
+    rows = parse_lms(data).rows
+    assert [(r.student, r.responses, r.error) for r in rows] == [
+        ("s1", (), "a Cloze response among 2 questions; export one Cloze question per variant, or one numerical "
+                   "question per element"),
+        ("s2", ("0.5", None), "")]
 
 
 def test_wrong_count_of_parts_is_not_gradable(tmp_path, spec, students):
@@ -415,7 +427,6 @@ def test_malformed_exports_are_one_line_errors(tmp_path, spec, students, capsys,
                          "row 1: column 4 'q': expected '<question id>: <question text>'"),
         "empty.csv": (b"", "empty: no header row"),
         "header-only.csv": (b"ID number,Response 1\n", "no student rows below the header"),
-        "mixed.csv": (b"ID number,Response 1,Response 2\ns1,part 1: 2; part 2: 3,4\n", "row 2: a Cloze response among 2"),
     }
     for name, (data, message) in cases.items():
         path = tmp_path / name
@@ -462,3 +473,35 @@ def test_canvas_student_in_two_variant_groups_is_not_gradable():
     assert [(r.student, r.variant, r.responses, r.error) for r in rows] == [
         ("1", "v001", ("0.5",), ""), ("2", None, (), "answers questions of different variants (v001, v002)"),
         ("3", "v002", ("0.25",), "")]
+
+
+# -- random exports ------------------------------------------------------------------------------
+
+_response = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+                      .filter(lambda t: "; part" not in t).map(lambda t: t.strip() or None))
+
+
+@given(st.lists(_response, min_size=1, max_size=12))
+def test_cloze_summary_splits_back_into_its_parts(responses):
+    assert split_cloze(cloze_summary(responses)) == tuple(responses)
+
+
+_HEADS = {"moodle": ["ID number", "Question 1", "Response 1"],
+          "canvas": ["id", "submitted", "1: Variant v001 q", "1.0", "n correct", "n incorrect", "score"]}
+
+
+@given(st.sampled_from(["moodle", "canvas"]), st.lists(st.lists(st.text(max_size=8), max_size=8), max_size=4),
+       st.binary(max_size=40))
+def test_any_export_is_rows_or_one_lms_error(lms, body, tail):
+    """Whatever the cells and trailing bytes: rows with a variant and responses or a reason, or one
+    LmsError line (never another exception)."""
+    head = _HEADS[lms]
+    try:
+        export = parse_lms(csv_text([head, *body]).encode() + tail)
+    except lms_csv.LmsError as err:
+        assert "\n" not in str(err)
+        return
+    assert export.lms == lms
+    for row in export.rows:
+        assert row.error or row.blank or len(row.responses) >= 1
+        assert all(r is None or (r and r == r.strip()) for r in row.responses)

@@ -124,6 +124,7 @@ class Submission:
     name: str
     sheet: AnswerSheet | None
     error: str = ""
+    student: str = ""  # who, when known though the sheet is not (the gradebook row keeps it)
 
 
 def grade_one(checker: Checker, path: str | Path | Submission) -> Row:
@@ -132,7 +133,7 @@ def grade_one(checker: Checker, path: str | Path | Submission) -> Row:
     try:
         if isinstance(path, Submission):
             if path.sheet is None:
-                return Row(name, f"not gradable: {path.error}")
+                return Row(name, f"not gradable: {path.error}", student=path.student)
             sheet = path.sheet
         else:
             sheet = read_answers(path)

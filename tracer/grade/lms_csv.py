@@ -16,8 +16,8 @@ as a bad answer file is.
 What makes the file unusable (over MAX_BYTES, not UTF-8, NUL bytes, not CSV, a cell over
 MAX_CELL characters, more than MAX_ROWS rows, a header of neither format, a missing column,
 a row of the wrong length) is one LmsError naming the row. What makes one row ungradable
-(a student id too long or with control characters, two variants, a student on two rows) is
-that row's `error`; the batch grades the others. See docs/lms.md.
+(a student id too long or with control characters, two variants, a Cloze summary among
+several questions, a student on two rows) is that row's `error`; the batch grades the others. See docs/lms.md.
 """
 
 from __future__ import annotations
@@ -182,10 +182,10 @@ def _moodle(header: list[str], body, name: str) -> list[LmsRow]:
         cells = [row[i].strip() for i in responses]
         if len(cells) == 1:
             parts, blank = _single(cells[0], n)
+        elif any(_CLOZE_START.match(c) for c in cells):  # a row's, not the file's: a student may type it
+            parts, blank = (f"a Cloze response among {len(cells)} questions; export one Cloze question per "
+                            "variant, or one numerical question per element"), False
         else:
-            if any(_CLOZE_START.match(c) for c in cells):
-                raise LmsError(f"{name}: row {n}: a Cloze response among {len(cells)} questions; export one Cloze "
-                               "question per variant, or one numerical question per element")
             parts, blank = tuple(None if c in UNANSWERED else c for c in cells), False
         if isinstance(parts, str):
             error, parts = error or parts, ()

@@ -37,7 +37,7 @@ def lms_submissions(path: str | Path, checker, lms: str | None = None, variant: 
         try:
             out.append(Submission(name, row_sheet(row, keys, variant)))
         except TracerError as err:
-            out.append(Submission(name, None, str(err)))
+            out.append(Submission(name, None, str(err), row.student or ""))
     return out
 
 
