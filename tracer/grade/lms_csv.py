@@ -212,19 +212,20 @@ def split_cloze(cell: str, word: str = "part", colon: str = ":"):
     loses its space. Each part runs to the next `; part k+1:`, so text a student typed that
     looks like a later part shifts no other part: it stays in its own, which is then not a number.
     """
-    label = lambda k: f"{word} {k}{colon}"  # noqa: E731
-    if not cell.startswith(label(1)):
-        return f"the Cloze response does not start with {label(1)!r}"
-    parts, pos, k = [], len(label(1)), 1
-    while True:
-        nxt = cell.find(f"; {label(k + 1)}", pos)
-        if nxt < 0:
-            parts.append(cell[pos:])
-            break
-        parts.append(cell[pos:nxt])
-        pos, k = nxt + len(f"; {label(k + 1)}"), k + 1
-        if k > MAX_ENTRIES:
-            return f"more than {MAX_ENTRIES} answers"
+    first = f"{word} 1{colon}"
+    if not cell.startswith(first):
+        return f"the Cloze response does not start with {first!r}"
+    joint = f"; {word} "
+    pieces = cell[len(first):].split(joint)  # in C; then each piece opens the next part or is the last one's text
+    parts = [pieces[0]]
+    for piece in pieces[1:]:
+        number = f"{len(parts) + 1}{colon}"
+        if piece.startswith(number):
+            parts.append(piece[len(number):])
+        else:
+            parts[-1] += joint + piece
+    if len(parts) > MAX_ENTRIES:
+        return f"more than {MAX_ENTRIES} answers"
     return tuple(p.strip() or None for p in parts)
 
 
