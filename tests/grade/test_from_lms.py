@@ -349,6 +349,16 @@ def test_a_cloze_summary_among_several_questions_is_that_rows_verdict():
         ("s2", ("0.5", None), "")]
 
 
+def test_student_ids_are_checked_as_an_answer_files_are():
+    data = csv_text([["ID number", "Email address", "Response 1"], ["", "a@x.org", "1"], ["s" * 70, "", "1"],
+                     ["s\x1b[2J", "", "1"], ["\u202es1", "", "1"]]).encode()
+    rows = parse_lms(data).rows
+    assert [(r.student, r.error) for r in rows] == [
+        ("a@x.org", ""), (None, "ID number: an id of at most 64 characters, got 70"),
+        (None, "ID number: 's\\x1b[2J' contains control characters"),
+        (None, "ID number: '\\u202es1' contains control characters")]
+
+
 def test_wrong_count_of_parts_is_not_gradable(tmp_path, spec, students):
     short = [(sid, vid, dict(list(ans.items())[:-1])) for sid, vid, ans in students[:1]]
     export = tmp_path / "r.csv"

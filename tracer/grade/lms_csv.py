@@ -25,13 +25,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TracerError
 from ..files import FileError, read_limited
-from .answer_values import MAX_ENTRIES, MAX_ID, show
+from .answer_values import MAX_ENTRIES, AnswerError, show
+from .answers import _student_id  # the answer files' rule for a student id, reused
 
 MAX_BYTES = 32 << 20  # 32 MiB: a Moodle export repeats every question's text on every row
 MAX_ROWS = 20_000  # attempts
@@ -135,6 +135,8 @@ def _records(text: str, name: str) -> list[list[str]]:
             what = (f"a cell longer than {MAX_CELL} characters" if "field limit" in str(err)
                     else f"not valid CSV: {err}")
             raise LmsError(f"{name}: row {len(out) + 1}: {what}") from None
+        if any(len(c) > MAX_CELL for c in row):  # whatever field limit the csv module was given elsewhere
+            raise LmsError(f"{name}: row {len(out) + 1}: a cell longer than {MAX_CELL} characters")
         out.append(row)
         if len(out) > MAX_ROWS + 1:
             raise LmsError(f"{name}: row {len(out)}: more than {MAX_ROWS} rows")
@@ -175,7 +177,7 @@ def _moodle(header: list[str], body, name: str) -> list[LmsRow]:
     questions = [slots["Question"][k] for k in sorted(slots["Question"])]
     rows = []
     for n, row in body:
-        student, error = _student([row[i] for i in identity])
+        student, error = _student([(header[i], row[i]) for i in identity])
         variants = {v for v in (_variant(row[i]) for i in questions) if v}
         if len(variants) > 1 and not error:
             error = f"its questions name different variants ({', '.join(sorted(variants))})"
@@ -253,7 +255,7 @@ def _canvas(header: list[str], body, name: str) -> list[LmsRow]:
         groups.setdefault(_variant(m.group(2)), []).append(i)
     rows = []
     for n, row in body:
-        student, error = _student([row[i] for i in identity])
+        student, error = _student([(header[i], row[i]) for i in identity])
         answered = [v for v, cols in groups.items() if any(row[i].strip() for i in cols)]
         if len(answered) > 1 and not error:
             error = f"answers questions of different variants ({', '.join(sorted(map(str, answered)))})"
@@ -273,16 +275,13 @@ def _variant(text: str) -> str | None:
     return m.group(1).rstrip("._-") if m else None
 
 
-def _student(cells: list[str]) -> tuple[str | None, str]:
-    """The first non-blank identity cell, checked like an answer file's student id."""
-    text = next((c.strip() for c in cells if c.strip()), None)
-    if text is None:
-        return None, ""
-    if len(text) > MAX_ID:
-        return None, f"a student id of at most {MAX_ID} characters, got {len(text)}"
-    if not text.isprintable() and any(unicodedata.category(ch)[0] == "C" for ch in text):
-        return None, f"student id {show(text)} contains control characters"
-    return text, ""
+def _student(cells: list[tuple[str, str]]) -> tuple[str | None, str]:
+    """The first non-blank identity cell (column, text), checked as an answer file's student id is."""
+    column, text = next(((h, c) for h, c in cells if c.strip()), ("", ""))
+    try:
+        return _student_id(text, column), ""
+    except AnswerError as err:
+        return None, str(err)
 
 
 def _flag_duplicates(rows: list[LmsRow]) -> list[LmsRow]:
