@@ -247,6 +247,17 @@ def test_upper_case_variant_of_a_bold_title_is_found(tmp_path, spec, students, c
     assert got == reports(capsys, spec, files, "--seed", SEED)
 
 
+def test_a_named_variant_that_was_never_drawn_is_not_gradable(tmp_path, spec, students):
+    """Without a roster the variants are v001, v002, ...: 'Variant analysis' is not one of them
+    (drawing a variant for it would grade against numbers no student saw)."""
+    export = tmp_path / "r.csv"
+    export.write_text(csv_text(moodle_rows(students[:1], variant_text="Variant analysis of")))
+    assert run_check(spec, "--from-lms", export, "--seed", SEED, "--gradebook", tmp_path / "gb.csv") == 2
+    [row] = gradebook(tmp_path / "gb.csv")
+    assert row["status"] == ("not gradable: its questions name variant 'analysis', but without --roster the "
+                             "variants are numbered (v001, v002, ...)")
+
+
 def test_per_element_moodle_export_one_response_per_element(tmp_path, spec, students, capsys):
     """Today's `--to moodle` per-element questions: Response k is the k-th element; '-' unanswered."""
     keys = list(students[1][2])

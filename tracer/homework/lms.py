@@ -74,6 +74,10 @@ def row_sheet(row: LmsRow, keys: _Keys, variant: str | None = None) -> AnswerShe
     if row.error:
         raise AnswerError(row.error)
     named = keys.known(row.variant)
+    if keys.seeded and named is not None and keys.checker.lookup.order is None and not NUMBERED.fullmatch(named):
+        # without a roster `variants` names v001, v002, ...: a question opening "Variant analysis" names none
+        raise AnswerError(f"its questions name variant {named!r}, but without --roster the variants are "
+                          "numbered (v001, v002, ...)")
     if variant is not None and named is not None and named != variant:
         raise AnswerError(f"its questions name variant {named}, not --variant {variant}")
     vid = named or variant
