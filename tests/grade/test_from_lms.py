@@ -289,6 +289,25 @@ def test_a_fixed_spec_without_seed(tmp_path, capsys):
     assert "correct" in capsys.readouterr().out
 
 
+def test_a_graph_homework_through_canvas(tmp_path, capsys):
+    """The graph kind: one evaluation, its gradients asked; the same mapping by asked_keys."""
+    spec = REPO / "examples" / "graph-homework.yaml"
+    gen = Generator(load_problem(spec), SEED)
+    people = []
+    for sid in ("g1", "g2"):
+        v = gen.variant("v002")
+        every = element_values(v.problem, v.trace.values)
+        people.append((sid, "v002", {k: _f(every[k]) for k in asked_keys(v.problem, v.trace.values)}))
+    first = next(iter(people[1][2]))
+    people[1][2][first] = "12.5"
+    export = tmp_path / "v002.csv"
+    export.write_text(csv_text(canvas_rows(people, "v002")))
+    files = write_answer_files(tmp_path / "files", people)
+    got = reports(capsys, spec, "--from-lms", export, "--seed", SEED)
+    assert got == reports(capsys, spec, files, "--seed", SEED)
+    assert {i["status"] for i in got["g1"]["items"]} == {"correct"} and got["g2"]["first_error"] == first
+
+
 def test_bom_and_crlf_read_the_same(tmp_path, spec, students, capsys):
     plain = tmp_path / "a.csv"
     plain.write_text(csv_text(moodle_rows(students[:2])))
