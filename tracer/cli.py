@@ -102,6 +102,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("spec", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     check.add_argument("answers", nargs="*", metavar="ANSWERS", help="answer files, or folders of them")
+    lms = check.add_argument_group("LMS responses (docs/lms.md): grade a Moodle Responses report or a Canvas "
+                                   "Student Analysis report, a student per row, as if each had handed in an answer file")
+    lms.add_argument("--from-lms", metavar="FILE.csv",
+                     help="the LMS export (CSV) instead of answer files; the gradebook's student is the row's "
+                          "ID number, Username or Email address (Moodle), sis_id or id (Canvas)")
+    lms.add_argument("--lms", choices=("moodle", "canvas"), help="the export's format (default: found from its header)")
+    lms.add_argument("--variant", metavar="ID",
+                     help="the variant every row answers, when the questions' text does not name it (with --seed)")
     check.add_argument("--published", action="store_true",
                        help="grade the spec's published: numbers (what a source printed) instead of answer files")
     tol = check.add_argument_group("tolerance (default: to the precision each number is written with, "
@@ -235,14 +243,20 @@ def _cmd_check(args) -> int:
         tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
     if args.published:
         return _check_published(args, tolerance)
-    if not args.answers:
+    if args.from_lms is None and (args.lms is not None or args.variant is not None):
+        raise TracerError("--lms and --variant go with --from-lms FILE.csv")
+    if args.from_lms is not None and args.answers:
+        raise TracerError("--from-lms reads every student's answers from the LMS export; give no answer files with it")
+    if args.variant is not None and args.seed is None:
+        raise TracerError("--variant needs --seed: the variants are drawn from the seed")
+    if not args.answers and args.from_lms is None:
         raise TracerError("no answer files given (or --published, to grade the spec's published: numbers)")
     if args.roster is not None and args.seed is None:
         raise TracerError("--roster needs --seed: the variants are drawn from the seed")
     if args.count is not None and (args.seed is None or args.roster is not None):
         raise TracerError("--count goes with --seed, for numbered variants (not with --roster)")
     if args.gradebook:  # before anything runs: never onto the spec, the roster or a named answer file
-        check_gradebook_target(args.gradebook, [args.spec, args.roster, *args.answers])
+        check_gradebook_target(args.gradebook, [args.spec, args.roster, args.from_lms, *args.answers])
     if args.seed is not None:
         from .homework.roster import read_roster
         from .homework.variants import VariantChecker
@@ -252,14 +266,21 @@ def _cmd_check(args) -> int:
                                  diagnosis=args.diagnosis)
     else:
         checker = Checker(load_problem(args.spec), tolerance, diagnosis=args.diagnosis)
-    files = answer_files(args.answers, exclude=args.gradebook)
+    if args.from_lms is not None:  # read first, graded below like files (a Submission per row)
+        from .homework.lms import lms_submissions
+
+        files = lms_submissions(args.from_lms, checker, args.lms, args.variant)
+        if not files:
+            raise TracerError(f"{args.from_lms}: no student rows below the header")
+    else:
+        files = answer_files(args.answers, exclude=args.gradebook)
     if not files:
         raise TracerError("no answer files found in " + ", ".join(args.answers))
     if args.gradebook:
         batch = write_gradebook(checker, files, args.gradebook)
         print(f"{batch.summary()}; gradebook: {printable(args.gradebook)}")
         return batch.exit_code
-    if len(args.answers) == 1 and not os.path.isdir(args.answers[0]):
+    if args.from_lms is None and len(args.answers) == 1 and not os.path.isdir(args.answers[0]):
         report = checker.check_file(files[0])
         sys.stdout.write(format_report(report, args.fmt))
         return report.exit_code
@@ -267,7 +288,7 @@ def _cmd_check(args) -> int:
     for path in files:
         row = grade_one(checker, path)
         if row.report is None:
-            print(f"error: {printable(path)}: {printable(row.status)}", file=sys.stderr)
+            print(f"error: {printable(row.file)}: {printable(row.status)}", file=sys.stderr)
             code = 2
         else:
             code = max(code, row.report.exit_code)
@@ -282,9 +303,9 @@ def _check_published(args, tolerance) -> int:
     from .grade.report import format_report
     from .problem.spec import load_problem
 
-    if args.answers or args.seed is not None or args.roster is not None or args.gradebook:
+    if args.answers or args.seed is not None or args.roster is not None or args.gradebook or args.from_lms:
         raise TracerError("--published grades the spec's own published: numbers; give no answer files, "
-                          "--seed, --roster or --gradebook with it")
+                          "--from-lms, --seed, --roster or --gradebook with it")
     problem = load_problem(args.spec)
     if not problem.published:
         raise SpecError("published", "the spec has none to check; add a mapping of quantity paths to the numbers a source printed")

@@ -11,6 +11,7 @@
     diagnosis.py        the named mistake (misconception) that reproduces a wrong answer
     report.py           a check Report as text, Markdown or JSON
     gradebook.py        many answer files to one CSV gradebook
+    lms_csv.py          LMS responses exports (Moodle Responses, Canvas Student Analysis) read as untrusted CSV
     answer_template.py  the blank answer file a homework hands out
     published.py        a source's published: numbers graded like an answer sheet; its slips
 """

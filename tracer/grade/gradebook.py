@@ -21,7 +21,7 @@ from typing import Iterable, TextIO
 
 from ..errors import TracerError
 from ..files import FileError, atomic_open, check_output
-from .answers import read_answers
+from .answers import AnswerSheet, read_answers
 from .check import IMPRECISE, Checker, Report
 from .diagnosis import count as diagnosis_count
 
@@ -116,11 +116,28 @@ def _same(a, b) -> bool:
         return False
 
 
-def grade_one(checker: Checker, path: str | Path) -> Row:
-    """One file's row; never raises for anything the file contains."""
-    name = str(path)
+@dataclass(frozen=True)
+class Submission:
+    """An answer sheet that is not a file of its own (a row of an LMS export, lms_csv.py), read
+    before grading: `sheet`, or `error`, why it cannot be graded. Graded like a file by grade_one."""
+
+    name: str
+    sheet: AnswerSheet | None
+    error: str = ""
+    student: str = ""  # who, when known though the sheet is not (the gradebook row keeps it)
+
+
+def grade_one(checker: Checker, path: str | Path | Submission) -> Row:
+    """One file's (or Submission's) row; never raises for anything the file contains."""
+    name = path.name if isinstance(path, Submission) else str(path)
     try:
-        report = checker.check_sheet(read_answers(path), source=name)
+        if isinstance(path, Submission):
+            if path.sheet is None:
+                return Row(name, f"not gradable: {path.error}", student=path.student)
+            sheet = path.sheet
+        else:
+            sheet = read_answers(path)
+        report = checker.check_sheet(sheet, source=name)
     except TracerError as err:
         return Row(name, f"not gradable: {err}")
     except Exception as err:  # noqa: BLE001 - a bug must not cost the other students their rows
@@ -169,12 +186,13 @@ class Batch:
         return f"graded {graded} of {len(self.rows)} files; {len(self.rows) - graded} not gradable"
 
 
-def write_gradebook(checker: Checker, files: list[Path], out: str | Path,
+def write_gradebook(checker: Checker, files: list[Path | Submission], out: str | Path,
                     progress: bool | None = None, stream: TextIO | None = None) -> Batch:
-    """Grade `files` into the CSV `out` (columns COLUMNS), one row per file, in order."""
+    """Grade `files` (paths or Submissions) into the CSV `out` (columns COLUMNS), one row per file, in order."""
     bar = Progress(len(files), stream, progress)
     rows: list[Row] = []
-    with atomic_open(check_output(out, files, what="gradebook"), newline="") as fh:
+    inputs = [f for f in files if not isinstance(f, Submission)]
+    with atomic_open(check_output(out, inputs, what="gradebook"), newline="") as fh:
         fh.write(csv_line(COLUMNS))
         for n, path in enumerate(files, start=1):
             row = grade_one(checker, path)

@@ -8,4 +8,5 @@
     sheet.py      the spec's sheet: section; what a sheet asks in words; the solution cut to it
     roster.py     class rosters (CSV) naming the variants
     moodle.py     Moodle XML quizzes
+    lms.py        an LMS responses export's rows as the answer sheets its students would hand in
 """

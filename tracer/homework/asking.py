@@ -48,6 +48,19 @@ def key_entries(problem: Problem, values: dict) -> dict:
     return out
 
 
+def asked_keys(problem: Problem, values: dict) -> list[str]:
+    """The answer key of every asked element, one per LMS question or Cloze part, in the order the
+    LMS exports ask them (moodle.variant_questions): computation order, each quantity's elements
+    row by row. The spec's `ask:`, else the variants' default. An LMS responses export is mapped
+    back onto answer keys by this order (tracer/homework/lms.py)."""
+    ask = list(problem.ask) or default_ask(problem, values)
+    keys = []
+    for path, elements in asked_elements(ask, values, notation_aliases(problem, values)).items():
+        shape = np.shape(values[path])
+        keys += [element_key(path, idx, shape) for idx in np.ndindex(shape) if elements is None or idx in elements]
+    return keys
+
+
 def step_symbols(view) -> dict:
     """path -> the symbol a handout writes for it: the first step that computes it (yhat: its own)."""
     found = {}
