@@ -17,6 +17,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -25,13 +26,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tracer.engine import run
 from tracer.grade.answers import parse_answers
 from tracer.grade.check import CORRECT
 from tracer.homework.asking import key_entries
-from tracer.homework.moodle import variant_questions
-from tracer.homework.moodle_cloze import weights
+from tracer.homework.moodle import Question, variant_questions
+from tracer.homework.moodle_cloze import part_code, weights
 from tracer.homework.variants import Generator, VariantChecker, numbered_ids, write_variants
 from tracer.present.view import build_view
 from tracer.problem.spec import load_problem
@@ -303,3 +306,42 @@ def test_a_value_moodle_cannot_take_is_one_error_line(tmp_path, fmt):
     done = bptrace("render", spec, "--to", fmt)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == "error: iter1.a1[1]: the value is nan; a Moodle numerical answer needs a finite number\n"
+
+
+@given(st.text(alphabet=st.sampled_from(list("a1.-}{~#\\&<>;=:%\"/ ")), max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_any_feedback_survives_moodles_grammar_and_decoding(feedback):
+    code = part_code(Question("q", "", -0.25, 0.00005, 1.0, key="k"), 3, feedback)
+    [part] = read_parts(f"<p>before</p>{code}<p>after {{not a part}}</p>")
+    [alt] = part["alternatives"]
+    assert part["weight"] == 3 and alt["fraction"] == 100 and alt["value"] == -0.25 and alt["tolerance"] == 0.00005
+    assert alt["feedback"] == feedback  # what Moodle stores is the HTML given
+
+
+def test_every_math_span_renders_in_katex(quiz, tmp_path):
+    """KaTeX, strict, as a stand-in for Moodle's MathJax: every span of the text, feedback and parts."""
+    if shutil.which("node") is None or _katex_dir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("node and KaTeX are required in CI (.ci/run installs them and sets KATEX_NODE_PATH)")
+        pytest.skip("node or KaTeX not installed (npm install katex; set KATEX_NODE_PATH)")
+    _, root = quiz
+    lines = []
+    for q in clozes(root):
+        texts = [q.findtext("questiontext/text"), q.findtext("generalfeedback/text")]
+        texts += [correct(p)["feedback"] for p in read_parts(texts[0])]
+        for text in texts:
+            for inline, display in math_spans(PART.sub("", text)):
+                lines.append(f"${' '.join(inline.split())}$" if inline else f"$$\n{display.strip()}\n$$")
+    md = tmp_path / "spans.md"
+    md.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    proc = subprocess.run(["node", str(REPO / "tests" / "tools" / "katex_check.js"), str(md)],
+                          env={**os.environ, "NODE_PATH": _katex_dir()}, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert f"{len(lines)} math spans, 0 failures" in proc.stdout
+
+
+def _katex_dir() -> str | None:
+    for candidate in (os.environ.get("KATEX_NODE_PATH"), "/tmp/katex/node_modules"):
+        if candidate and (Path(candidate) / "katex").is_dir():
+            return candidate
+    return None

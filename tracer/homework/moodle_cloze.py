@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -71,14 +72,17 @@ def weights(points: list[float]) -> list[int]:
     return [max(1, round(MAX_WEIGHT * p / top)) if p > 0 else 0 for p in points]
 
 
-# A Cloze feedback ends at `~` or `}` (unless after a backslash), and Moodle decodes HTML entities in
-# it before storing it as HTML: so `&`, `<` and `>` are escaped twice, the grammar's characters once.
+# A Cloze feedback ends at `~` or `}` (unless after a backslash). Moodle decodes HTML entities in it,
+# then reads \} as } and \# as #, and stores the result as HTML: so a backslash run before # or } gets
+# one more backslash, `&`, `<` and `>` are escaped twice and the grammar's characters once.
 _FEEDBACK = {ch: f"&#{ord(ch)};" for ch in "{}~#\\"}
+_BEFORE_ESCAPED = re.compile(r"(\\+)(?=[#}])")
 
 
 def feedback_code(html_text: str) -> str:
     """HTML as a Cloze part's feedback: what Moodle stores is `html_text` itself."""
-    text = html_text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _BEFORE_ESCAPED.sub(lambda m: m.group(1) + "\\", html_text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return "".join(_FEEDBACK.get(ch, ch) for ch in text)
 
 
