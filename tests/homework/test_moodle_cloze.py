@@ -34,9 +34,10 @@ from tracer.grade.answers import parse_answers
 from tracer.grade.check import CORRECT
 from tracer.homework.asking import key_entries
 from tracer.homework.moodle import Question, variant_questions
-from tracer.homework.moodle_cloze import part_code, weights
+from tracer.homework.moodle_cloze import part_code, problem_cloze_quiz, weights
 from tracer.homework.variants import Generator, VariantChecker, numbered_ids, write_variants
 from tracer.present.view import build_view
+from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -197,7 +198,7 @@ def links(tex: str) -> list[str]:
     return [s.strip() for s in [*out, cur] if s.strip()]
 
 
-_BREAK = re.compile(r"\\right\.\s*\\\\\s*&\\quad\s*\\left\.")  # a long expression's line break
+_BREAK = re.compile(r"(?:\\right\.)?\s*\\\\\s*&\\quad\s*(?:\\left\.)?")  # a long expression's line break
 
 
 def math_spans(text: str) -> list[str]:
@@ -235,6 +236,16 @@ def test_no_lms_text_juxtaposes_numbers(tmp_path, spec):
         for part in read_parts(q.findtext("questiontext/text")):
             assert printing_problems(correct(part)["feedback"], 4) == []
     assert seen > 20
+
+
+@pytest.mark.parametrize("name", [name for name, _ in list_examples()])
+def test_every_examples_question_follows_the_printing_rules(name):
+    root = ET.fromstring(problem_cloze_quiz(load_problem(example_path(name))))
+    [q] = clozes(root)
+    text, feedback = q.findtext("questiontext/text"), q.findtext("generalfeedback/text")
+    parts = read_parts(text)
+    assert parts and printing_problems(text, 4) == [] and printing_problems(feedback, 4) == []
+    assert all(printing_problems(correct(p)["feedback"], 4) == [] for p in parts)
 
 
 def test_the_rule_catches_juxtaposed_numbers():
