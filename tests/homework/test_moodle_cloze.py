@@ -182,20 +182,36 @@ def test_general_feedback_is_the_worked_solution_with_the_asked_values(quiz):
 _REL = re.compile(r"(\\[,;:! ]|\\begin|\\end|\\left(?:\\[{|]|[(\[|.])|\\right(?:\\[}|]|[)\]|.])|\\approx|\\quad|\\\\|[{}()=&,])")
 
 
-def links(tex: str) -> list[str]:
-    """A math span cut at its top-level relations (=, \\approx, aligned's & and \\\\, ", \\quad")."""
+def links(tex: str, at=("=", r"\approx", "&", r"\\", ",", r"\quad")) -> list[str]:
+    """A math span cut at its top-level relations `at` (=, \\approx, aligned's & and \\\\, ", \\quad")."""
+    tex = tex.replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")
     out, depth, cur = [], 0, ""
     for tok in _REL.split(tex):
         if tok in ("{", "(", r"\begin") or tok.startswith(r"\left"):
             depth += 1
         if tok in ("}", ")", r"\end") or tok.startswith(r"\right"):
             depth -= 1
-        if depth == 0 and tok in ("=", r"\approx", "&", r"\\", ",", r"\quad"):
+        if depth == 0 and tok in at:
             out.append(cur)
             cur = ""
             continue
         cur += tok
     return [s.strip() for s in [*out, cur] if s.strip()]
+
+
+def read_back(text: str, digits) -> tuple[int, list[str]]:
+    """Each displayed step of `text` read back as the handouts' are (tests/tools/readback.py): its
+    numeric links evaluate to its result, and after \\approx every number shows all its digits."""
+    checked, problems = 0, []
+    for _, display in math_spans(text):
+        if not display or r"\quad" in display:  # a list of given values, not a step
+            continue
+        try:
+            problems += R.check_chain(links(display, at=("=", "&", r"\\")), digits)
+            checked += 1
+        except R.Unsupported:
+            continue
+    return checked, problems
 
 
 _BREAK = re.compile(r"(?:\\right\.)?\s*\\\\\s*&\\quad\s*(?:\\left\.)?")  # a long expression's line break
@@ -209,7 +225,7 @@ def math_spans(text: str) -> list[str]:
 def printing_problems(text: str, decimals: int) -> list[str]:
     problems = []
     for inline, display in math_spans(text):
-        for link in links((inline or display).replace(r"\begin{aligned}", "").replace(r"\end{aligned}", "")):
+        for link in links(inline or display):
             try:
                 R.parse_link(link, decimals)
             except (R.Symbolic, R.Unsupported):
@@ -246,12 +262,18 @@ def test_every_examples_question_follows_the_printing_rules(name):
     parts = read_parts(text)
     assert parts and printing_problems(text, 4) == [] and printing_problems(feedback, 4) == []
     assert all(printing_problems(correct(p)["feedback"], 4) == [] for p in parts)
+    problem = load_problem(example_path(name))
+    checked, problems = read_back(feedback, R.Sig(problem.sig_figs) if problem.sig_figs else problem.decimals)
+    assert problems == [] and checked >= 2
 
 
 def test_the_rule_catches_juxtaposed_numbers():
     assert printing_problems(r"<p>\[a = 0.9 - 0.5 0.8933\]</p>", 4)
     assert printing_problems(r"<p>\(\begin{aligned}x &= 0.5 \begin{bmatrix} 1 \\ 2 \end{bmatrix}\end{aligned}\)</p>", 4)
     assert printing_problems(r"<p>\[a = 0.9 - 0.5 \cdot 0.8933 \approx 0.4533\]</p>", 4) == []
+    assert read_back(r"<p>\[a = 0.9 - 0.5 \cdot 0.8933 \approx 0.4533\]</p>", 4) == (1, [])
+    assert read_back(r"<p>\[a = 0.9 - 0.5 \cdot 0.8933 \approx 0.4480\]</p>", 4)[1]  # a wrong result
+    assert read_back(r"<p>\[\begin{aligned}a &= 0.3 - 0.218 \\ &\approx 0.082\end{aligned}\]</p>", 4)[1]  # ragged
 
 
 # -- the graph kind, weights, render, the CLI -----------------------------------------------
