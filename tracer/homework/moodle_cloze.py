@@ -106,53 +106,73 @@ class _Page:
 def cloze_question(problem, trace, view, options: SheetOptions | None = None, variant: str = "") -> Cloze:
     """The Cloze question of one problem: `trace` its float run (the key, as `check` grades),
     `view` its handout (in the spec's arithmetic); `variant`: its id ("" for a problem of its own)."""
-    from ..present import numfmt
-    from ..present.figures import place_files
-    from ..present.render import make_environment
-
-    options = options or SheetOptions()
     if not problem.ask:
         from .asking import default_ask
 
         problem = _with_ask(problem, default_ask(problem, trace.values))
     parts = variant_questions(problem, trace, view, label=variant)
     part_weights = weights([q.points for q in parts])
-    asked = list(asked_elements(problem.ask, trace.values, notation_aliases(problem)))
-    scope = scope_of(view, asked)
-    d = numfmt.digits(problem)
-
-    def answer(value) -> str:  # `= 0.7` when the digits shown are the value, else `\approx 0.6682`
-        arr = np.asarray(value, dtype=float)
-        return ("= " if numfmt.all_exact(arr, d) else "\\approx ") + numfmt.array(arr, d)
-
-    stem = variant or "problem"
-    svgs = place_files(view, stem)
-    codes = [part_code(q, w, f"<code>{_esc(q.key)}</code> \\({_esc(answer(q.value))}\\)")
+    codes = [part_code(q, w, f"<code>{_esc(q.key)}</code> \\({_esc(shown_value(problem, q.value))}\\)")
              for q, w in zip(parts, part_weights)]
+    pages = lms_pages(problem, trace, view, parts, codes, options, variant,
+                      note=f"Give each value to {precision_words(problem)}: each field is graded on its own.")
+    return Cloze(pages.name, pages.text, pages.feedback, parts, part_weights, pages.files, pages.feedback_files)
 
+
+def shown_value(problem, value) -> str:
+    """`= 0.7` when the digits shown are the value, else `\\approx 0.6682` (as the printed answer key)."""
+    from ..present import numfmt
+
+    d = numfmt.digits(problem)
+    arr = np.asarray(value, dtype=float)
+    return ("= " if numfmt.all_exact(arr, d) else "\\approx ") + numfmt.array(arr, d)
+
+
+@dataclass
+class Pages:
+    """A problem's LMS question text and worked-solution feedback (HTML), and the files each shows."""
+
+    name: str  # `<title> <variant id>`
+    text: str
+    feedback: str
+    files: dict[str, str]  # name -> SVG text, shown in `text` as `<file_base><name>`
+    feedback_files: dict[str, str]
+
+
+def lms_pages(problem, trace, view, parts: list[Question], fields: list[str], options: SheetOptions | None = None,
+              variant: str = "", *, file_base: str = PLUGINFILE, note: str = "") -> Pages:
+    """The question text (the `Variant` line, the problem as its sheet gives it, what to compute with
+    `fields[k]`, any HTML, standing for `parts[k]`) and the worked solution as feedback, for any LMS:
+    `file_base` is where its HTML finds an attached file (Moodle's @@PLUGINFILE@@/); `note` ends
+    the statement of what to compute. `problem` must have its `ask:` (see cloze_question)."""
+    from ..present.figures import place_files
+    from ..present.render import make_environment
+
+    options = options or SheetOptions()
+    scope = scope_of(view, list(asked_elements(problem.ask, trace.values, notation_aliases(problem))))
+    svgs = place_files(view, variant or "problem")
     base_title = options.title if options.title is not None else view.title.removesuffix(f" (variant {variant})")
     given = [f for f in view.figures if f.given]
     env = make_environment("lms")
     question = _Page(
-        view, variant_line=VARIANT_LINE.format(id=variant) if variant else "", title=f"{base_title} (variant {variant})" if variant else base_title,
+        view, variant_line=VARIANT_LINE.format(id=variant) if variant else "",
+        title=f"{base_title} (variant {variant})" if variant else base_title,
         description=options.description if options.description is not None else view.description,
-        setup=sheet_setup(view, problem, scope), figures=given, file_base=PLUGINFILE, diverged=[],
-        asked=_asked_items(parts, codes),
-        ask_note=f"{statement(scope)} Work to {precision_words(problem)} and give each value to "
-                 f"{precision_words(problem)}: each field is graded on its own.")
+        setup=sheet_setup(view, problem, scope), figures=given, file_base=file_base, diverged=[],
+        asked=_asked_items(parts, fields),
+        ask_note=f"{statement(scope)} Work to {precision_words(problem)}." + (f" {note}" if note else ""))
     text = env.get_template("question.html.j2").render(view=question)
 
     solved = solution_view(view, problem, scope, options)
     shown = [f for f in solved.figures if not f.given]  # the given figure is in the question already
     symbols = step_symbols(view)
-    key = [{"tex": symbols.get(k.split("[")[0], ""), "key": k, "answer": answer(v)}
+    key = [{"tex": symbols.get(k.split("[")[0], ""), "key": k, "answer": shown_value(problem, v)}
            for k, v in key_entries(problem, trace.values).items()]
     feedback = env.get_template("solution.html.j2").render(view=_Page(
-        solved, figures=shown, file_base=PLUGINFILE, asked=key,
+        solved, figures=shown, file_base=file_base, asked=key,
         answer_note=f"The values asked, rounded to {precision_words(problem)}:"))
-    name = f"{base_title} {variant}".strip()
-    return Cloze(name, text, feedback, parts, part_weights,
-                 files={f.file: svgs[f.file] for f in given}, feedback_files={f.file: svgs[f.file] for f in shown})
+    return Pages(f"{base_title} {variant}".strip(), text, feedback,
+                 {f.file: svgs[f.file] for f in given}, {f.file: svgs[f.file] for f in shown})
 
 
 def _esc(text: str) -> str:
