@@ -225,7 +225,7 @@ def test_help_exits_zero_and_names_the_subcommands():
 def test_render_help_lists_the_formats():
     result = bptrace("render", "--help")
     assert result.returncode == 0
-    assert "{latex,markdown,pdf,html,json,answers,moodle}" in result.stdout
+    assert "{latex,markdown,pdf,html,json,answers,moodle,moodle-elements}" in result.stdout
 
 
 def test_no_command_prints_usage_and_exits_2():

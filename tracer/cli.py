@@ -11,8 +11,8 @@ import argparse
 import os
 import sys
 
-FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle")  # answers: a blank answer file for `check`
-VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle")
+FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle", "moodle-elements")  # answers: a blank answer file for `check`
+VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle", "moodle-elements")
 CHECK_FORMATS = ("text", "markdown", "json")
 
 
@@ -74,8 +74,9 @@ def _build_parser() -> argparse.ArgumentParser:
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
                         help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); html: one self-contained page (MathML, inline SVG; needs latex2mathml); answers: a blank answer file for "
-                             "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML "
-                             "numerical questions for the asked quantities")
+                             "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML, "
+                             "one Cloze question with a numerical field per asked element (docs/lms.md); "
+                             "moodle-elements: a numerical question per asked element")
     render.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE instead of standard output (required for pdf); Markdown's figures "
                              "are written beside it as FILE-stem.network.svg")
@@ -135,7 +136,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "variants", help="draw a variant of a randomized spec per student, with solutions and answer keys",
         description="Draw homework variants from a spec's randomize: section. Per variant: a problem sheet, "
                     "a solution handout, a printable answer key and the JSON key `bptrace check` reads; for latex "
-                    "and pdf also problems, solutions and keys with a page per variant; for moodle one quiz.xml. "
+                    "and pdf also problems, solutions and keys with a page per variant; for moodle one quiz.xml "
+                    "(a Cloze question per variant, all in one category; docs/lms.md). "
                     "A variant depends only on the seed and its id.",
     )
     variants.add_argument("spec", metavar="SPEC", help="problem spec file with a randomize: section")
@@ -145,7 +147,9 @@ def _build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--seed", type=_seed, required=True, metavar="S", help="the seed (a whole number >= 0)")
     variants.add_argument("--to", dest="fmt", choices=VARIANT_FORMATS, default="markdown",
                           help="format of the sheets (default: markdown); pdf: each sheet's LaTeX compiled (needs TeX); "
-                               "html: a self-contained page per sheet (needs latex2mathml); moodle: one Moodle XML quiz")
+                               "html: a self-contained page per sheet (needs latex2mathml); moodle: one Moodle XML quiz, "
+                               "a Cloze question per variant with its figure and worked solution; moodle-elements: "
+                               "a numerical question per asked element, a category per variant")
     variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
     variants.add_argument("--force", action="store_true",
                           help="replace files an earlier run left in DIR (without it, existing files are an error)")
@@ -191,6 +195,10 @@ def _cmd_render(args) -> int:
         suffix = (args.output or "").lower().rsplit(".", 1)[-1]
         text = answer_template(Checker(problem), suffix if suffix in ("json", "csv") else "yaml")
     elif args.fmt == "moodle":
+        from .homework.moodle_cloze import problem_cloze_quiz
+
+        text = problem_cloze_quiz(problem)
+    elif args.fmt == "moodle-elements":
         from .homework.moodle import problem_quiz
 
         text = problem_quiz(problem)

@@ -1,4 +1,4 @@
-"""Moodle XML: parsed back, one numerical question per asked element, the checker's tolerance."""
+"""Moodle XML per element (`--to moodle-elements`): parsed back, one numerical question per asked element, the checker's tolerance."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def asked_elements(problem, values) -> list[tuple[str, float]]:
 
 
 def test_variants_quiz_parses_with_one_question_per_asked_element(tmp_path):
-    written = write_variants(Generator(load_problem(HOMEWORK), 5), numbered_ids(3), "moodle", tmp_path)
+    written = write_variants(Generator(load_problem(HOMEWORK), 5), numbered_ids(3), "moodle-elements", tmp_path)
     root = ET.parse(tmp_path / "quiz.xml").getroot()
     assert root.tag == "quiz"
     categories = [q.findtext("category/text") for q in root.findall("question[@type='category']")]
@@ -106,9 +106,9 @@ def test_tolerance_text_rounds_up(x, text):
     assert tolerance_text(x) == text
 
 
-def test_cli_render_to_moodle():
+def test_cli_render_to_moodle_elements():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "tracer.cli", "render", "--example", "lecture-2-2-1", "--to", "moodle"],
+    done = subprocess.run([sys.executable, "-m", "tracer.cli", "render", "--example", "lecture-2-2-1", "--to", "moodle-elements"],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     root = ET.fromstring(done.stdout)

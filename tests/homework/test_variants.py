@@ -467,7 +467,7 @@ def test_a_sig_figs_spec_asks_significant_figures_everywhere(tmp_path):
     spec = example("hagan-1-2-1", randomize={"data": "none"})
     gen = generator(spec, seed=3)
     write_variants(gen, ["v001"], "markdown", tmp_path / "md")
-    write_variants(gen, ["v001"], "moodle", tmp_path / "moodle")
+    write_variants(gen, ["v001"], "moodle-elements", tmp_path / "moodle")
     texts = {name: (tmp_path / folder / name).read_text()
              for folder, name in (("md", "v001.problem.md"), ("md", "v001.key.md"), ("moodle", "quiz.xml"))}
     for name, text in texts.items():

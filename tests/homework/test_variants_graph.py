@@ -239,7 +239,7 @@ def test_a_sheet_asking_the_forward_pass_only_cuts_the_solution(tmp_path):
 
 
 def test_the_quiz_has_one_question_per_asked_value(tmp_path):
-    write_variants(Generator(load_problem(HOMEWORK), 5), numbered_ids(2), "moodle", tmp_path)
+    write_variants(Generator(load_problem(HOMEWORK), 5), numbered_ids(2), "moodle-elements", tmp_path)
     root = ET.parse(tmp_path / "quiz.xml").getroot()
     names = [q.find("name/text").text for q in root.iter("question") if q.get("type") == "numerical"]
     assert names == [f"{v} {k}" for v in ("v001", "v002") for k in ("q", "r", "s", "grad.c", "grad.b", "grad.a")]

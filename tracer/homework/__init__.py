@@ -7,6 +7,7 @@
     asking.py     what a homework asks: default questions, key entries, their symbols
     sheet.py      the spec's sheet: section; what a sheet asks in words; the solution cut to it
     roster.py     class rosters (CSV) naming the variants
-    moodle.py     Moodle XML quizzes
+    moodle.py     Moodle XML: the asked elements as questions (value, tolerance), a question per element
+    moodle_cloze.py  Moodle XML: a Cloze question per variant, with its figure and worked solution
     lms.py        an LMS responses export's rows as the answer sheets its students would hand in
 """

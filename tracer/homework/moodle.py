@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import TracerError
 from ..grade.check import Checker, element_key
 from ..grade.recompute import rounding_bounds
 from ..problem.network import Problem
@@ -29,11 +30,20 @@ from .asking import default_ask, precision_words, step_symbols
 
 @dataclass(frozen=True)
 class Question:
+    """One asked element: `variant_questions` returns them in the order of the answer key
+    (tracer.homework.asking.key_entries), part k of a variant's Cloze question is the k-th."""
+
     name: str
-    text: str  # HTML
+    text: str  # HTML: the problem and the quantity asked (the per-element question's text)
     value: float
     tolerance: float
     points: float
+    key: str = ""  # the element's answer key, e.g. iter1.grad.W1[1,2] (the path for a scalar)
+    path: str = ""  # its quantity path, e.g. iter1.grad.W1
+    index: tuple = ()  # its index in the quantity's array
+    shape: tuple = ()  # the quantity's shape
+    whole: bool = True  # the whole quantity is asked (False: the ask list names some elements)
+    symbol: str = ""  # the handout's TeX for the quantity ("" if it has none)
 
 
 def tolerance_text(x: float) -> str:
@@ -43,6 +53,11 @@ def tolerance_text(x: float) -> str:
     e = math.floor(math.log10(x)) - 1
     digits = math.ceil(x / 10.0 ** e - 1e-6)
     return f"{digits * 10.0 ** e:.{max(0, -e)}f}"
+
+
+def answer_text(value: float) -> str:
+    """The value Moodle compares with: 15 significant digits (-0.3, not -0.29999999999999993)."""
+    return repr(float(f"{value:.15g}") + 0.0)
 
 
 def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Question]:
@@ -59,12 +74,14 @@ def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Qu
     questions = []
     for path, elements in policy.asked.items():
         arr = np.asarray(values[path], dtype=float)
-        points = policy.points_for(path) / arr.size
+        points = policy.points_for(path) / (arr.size if elements is None else len(elements))  # as check shares them
         for idx in np.ndindex(arr.shape):
             if elements is not None and idx not in elements:
                 continue
             key = element_key(path, idx, arr.shape)
             value = float(arr[idx])
+            if not math.isfinite(value):  # a run that diverged: Moodle would refuse the file
+                raise TracerError(f"{key}: the value is {value}; a Moodle numerical answer needs a finite number")
             tol = policy.tolerance.allowed(policy.floor, value, float(np.asarray(bounds[path])[idx]), policy.floor)
             sym = symbols.get(path, "")
             what = (rf"\({_html(sym)}\) " if sym else "") + f"(<code>{_html(key)}</code>)"
@@ -72,7 +89,8 @@ def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Qu
                 what += f", element {', '.join(str(i + 1) for i in idx)}"
             text = (statement + f"<p>Compute {what}. Give it to {precision_words(problem)}.</p>")
             name = f"{label} {key}".strip()
-            questions.append(Question(name, text, value, tol, points))
+            questions.append(Question(name, text, value, tol, points, key=key, path=path, index=idx,
+                                      shape=arr.shape, whole=elements is None, symbol=sym))
     return questions
 
 
@@ -129,7 +147,7 @@ def quiz_xml(title: str, groups: list[tuple[str, list[Question]]]) -> str:
             ET.SubElement(el, "penalty").text = "0.3333333"
             ET.SubElement(el, "hidden").text = "0"
             answer = ET.SubElement(el, "answer", fraction="100", format="moodle_auto_format")
-            _text(answer, repr(float(f"{q.value:.15g}") + 0.0))  # 15 digits: -0.3, not -0.29999999999999993
+            _text(answer, answer_text(q.value))
             ET.SubElement(answer, "tolerance").text = tolerance_text(q.tolerance)
             _text(ET.SubElement(answer, "feedback", format="html"), "")
             ET.SubElement(el, "unitgradingtype").text = "0"

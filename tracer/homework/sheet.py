@@ -186,3 +186,20 @@ def statement(scope: Scope) -> str:
     if not scope.update:
         text += f" The update of iteration {scope.last} is not asked."
     return text
+
+
+def sheet_setup(view, problem, scope: Scope) -> list:
+    """The View's setup lines with Training saying the iterations asked, and the learning rate only
+    when an update is asked."""
+    from ..present.view_network import mode_text
+
+    rate = scope.update or scope.last > 1
+    return [(label, mode_text(problem, max(scope.last, 1), learning_rate=rate) if label == "Training" else text)
+            for label, text in view.setup]
+
+
+def solution_view(view, problem, scope: Scope, options: SheetOptions):
+    """The solution handout: cut to what the sheet asks (its setup saying so), or whole with `solution: full`."""
+    if options.solution == "full":
+        return view
+    return dataclasses.replace(cut_view(view, scope), setup=sheet_setup(view, problem, scope))

@@ -36,13 +36,14 @@ from ..problem.spec import load_problem, problem_from_dict
 from .asking import default_ask, key_entries, precision_words, step_symbols
 from .randomize import Plan, describe, draw, plan_for, unmet_before_run, unmet_in_trace
 from .randomize_graph import UNDEFINED
-from .sheet import Scope, SheetOptions, cut_view, scope_of, sheet_options, statement
+from .sheet import Scope, SheetOptions, scope_of, sheet_options, sheet_setup, solution_view, statement
 
 ID_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 NUMBERED = re.compile(r"v(\d{3,})")
 SHEET_FORMATS = {"latex": ".tex", "markdown": ".md", "pdf": ".pdf", "html": ".html"}
 TEMPLATE_SET = {"pdf": "latex"}  # a format drawn from another's templates (a PDF is its LaTeX compiled)
 COMBINED = ("latex", "pdf")  # also problems, solutions and keys: every variant in one file, a page each
+MOODLE_FORMATS = ("moodle", "moodle-elements")  # a Cloze question per variant; a question per element
 
 
 def check_id(vid: str, where: str = "variant id") -> str:
@@ -300,23 +301,6 @@ def sheet_view(view, variant: Variant, student: bool, options: SheetOptions | No
                   space=0 if key else options.space, key=key)
 
 
-def sheet_setup(view, problem, scope: Scope) -> list:
-    """The View's setup lines with Training saying the iterations asked, and the learning rate only
-    when an update is asked."""
-    from ..present.view_network import mode_text
-
-    rate = scope.update or scope.last > 1
-    return [(label, mode_text(problem, max(scope.last, 1), learning_rate=rate) if label == "Training" else text)
-            for label, text in view.setup]
-
-
-def solution_view(view, problem, scope: Scope, options: SheetOptions):
-    """The solution handout: cut to what the sheet asks (its setup saying so), or whole with `solution: full`."""
-    if options.solution == "full":
-        return view
-    return dataclasses.replace(cut_view(view, scope), setup=sheet_setup(view, problem, scope))
-
-
 @dataclass
 class Written:
     variants: list[Variant]
@@ -334,7 +318,7 @@ class _Pages:
 
 def output_names(ids: list[str], fmt: str, figures=()) -> list[str]:
     """Every file write_variants writes for `ids` in `fmt`, so clashes are found before any work."""
-    if fmt == "moodle":
+    if fmt in MOODLE_FORMATS:
         return [f"{vid}.key.json" for vid in ids] + ["quiz.xml", "variants.json"]
     ext = SHEET_FORMATS[fmt]
     names = [f"{vid}{part}" for vid in ids for part in (f".problem{ext}", f".solution{ext}", f".key{ext}", ".key.json")]
@@ -362,15 +346,16 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
                    solution: str | None = None, force: bool = False, inputs=()) -> Written:
     """Per variant: a problem sheet, a solution, a printable answer key and the JSON key `check` reads
     (LaTeX, Markdown, PDF or a self-contained HTML page each; for latex and pdf also problems, solutions
-    and keys with a page per variant), or for 'moodle' the JSON keys and one quiz.xml; and a manifest
+    and keys with a page per variant), or for 'moodle' the JSON keys and one quiz.xml (a Cloze question
+    per variant, tracer.homework.moodle_cloze; 'moodle-elements': a question per element); and a manifest
     variants.json. A PDF is its LaTeX compiled (tracer.present.pdf), one compile per file.
     `space` (lines of working room per question) and `solution` (asked or full) override the
     spec's `sheet:`. Nothing is written through a symbolic link or onto an input, and existing files
     are replaced only with `force` (checked before any variant is drawn, as is TeX for pdf and
     latex2mathml for html); each file is written whole or not at all. Returns the variants and the
     files written, in order."""
-    if fmt not in (*SHEET_FORMATS, "moodle"):
-        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join(SHEET_FORMATS)} or moodle")
+    if fmt not in (*SHEET_FORMATS, *MOODLE_FORMATS):
+        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join((*SHEET_FORMATS, *MOODLE_FORMATS))}")
     check_ids(ids)
     _require_tools(fmt)
     options = gen.options
@@ -398,6 +383,16 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
 
     variants = []
     if fmt == "moodle":
+        from .moodle_cloze import cloze_question, cloze_quiz_xml
+
+        questions = []
+        for v in gen.generate(ids, progress):
+            variants.append(v)
+            put(f"{v.id}.key.json", answer_key(v, student_ids))
+            handout = v.trace if v.problem.arithmetic == "float" else run(v.problem)
+            questions.append(cloze_question(v.problem, v.trace, build_view(handout), options, variant=v.id))
+        put("quiz.xml", cloze_quiz_xml(gen.base.title, questions))
+    elif fmt == "moodle-elements":
         from .moodle import quiz_xml, variant_questions
 
         groups = []

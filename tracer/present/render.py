@@ -29,6 +29,8 @@ FORMATS = {
     "latex": ("latex", "handout.tex.j2", ".tex"),
     "markdown": ("markdown", "handout.md.j2", ".md"),
     "html": ("html", "handout.html.j2", ".html"),  # one self-contained page: MathML, inline SVG
+    # an LMS's HTML fragments (a question's text, its feedback): TeX in \( \) for its MathJax filter
+    "lms": ("lms", "solution.html.j2", ".html"),
 }
 
 _LATEX_SPECIALS = {
@@ -88,6 +90,11 @@ def _environment(fmt: str, dirs: tuple) -> jinja2.Environment:
         env.filters["math"] = mathml
         env.filters["display"] = lambda s: mathml(s, display=True)
         env.filters["aligned"] = aligned_rows
+    elif fmt == "lms":
+        env.filters["escape"] = lambda text: html.escape(str(text), quote=True)
+        env.filters["math"] = lambda s: rf"\({html.escape(s, quote=False)}\)" if s else ""
+        env.filters["display"] = lambda s: rf"\[{html.escape(s, quote=False)}\]"
+        env.filters["aligned"] = lambda lines: r"\[\begin{aligned}" + html.escape(" \\\\ ".join(lines), quote=False) + r"\end{aligned}\]"
     else:
         env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
         env.filters["math"] = lambda s: f"${s}$" if s else ""
