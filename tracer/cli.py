@@ -12,7 +12,7 @@ import os
 import sys
 
 FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle")  # answers: a blank answer file for `check`
-VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle")
+VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle", "canvas")
 CHECK_FORMATS = ("text", "markdown", "json")
 
 
@@ -127,7 +127,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "variants", help="draw a variant of a randomized spec per student, with solutions and answer keys",
         description="Draw homework variants from a spec's randomize: section. Per variant: a problem sheet, "
                     "a solution handout, a printable answer key and the JSON key `bptrace check` reads; for latex "
-                    "and pdf also problems, solutions and keys with a page per variant; for moodle one quiz.xml. "
+                    "and pdf also problems, solutions and keys with a page per variant; for moodle one quiz.xml; for "
+                    "canvas one QTI package, canvas_qti.zip, with a quiz per variant (docs/lms.md). "
                     "A variant depends only on the seed and its id.",
     )
     variants.add_argument("spec", metavar="SPEC", help="problem spec file with a randomize: section")
@@ -137,7 +138,8 @@ def _build_parser() -> argparse.ArgumentParser:
     variants.add_argument("--seed", type=_seed, required=True, metavar="S", help="the seed (a whole number >= 0)")
     variants.add_argument("--to", dest="fmt", choices=VARIANT_FORMATS, default="markdown",
                           help="format of the sheets (default: markdown); pdf: each sheet's LaTeX compiled (needs TeX); "
-                               "html: a self-contained page per sheet (needs latex2mathml); moodle: one Moodle XML quiz")
+                               "html: a self-contained page per sheet (needs latex2mathml); moodle: one Moodle XML quiz; "
+                               "canvas: one QTI .zip to import into Canvas, a quiz per variant")
     variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
     variants.add_argument("--force", action="store_true",
                           help="replace files an earlier run left in DIR (without it, existing files are an error)")

@@ -336,6 +336,8 @@ def output_names(ids: list[str], fmt: str, figures=()) -> list[str]:
     """Every file write_variants writes for `ids` in `fmt`, so clashes are found before any work."""
     if fmt == "moodle":
         return [f"{vid}.key.json" for vid in ids] + ["quiz.xml", "variants.json"]
+    if fmt == "canvas":  # one file: the QTI package (tracer.homework.canvas)
+        return ["canvas_qti.zip"]
     ext = SHEET_FORMATS[fmt]
     names = [f"{vid}{part}" for vid in ids for part in (f".problem{ext}", f".solution{ext}", f".key{ext}", ".key.json")]
     if fmt in COMBINED:
@@ -369,8 +371,8 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     are replaced only with `force` (checked before any variant is drawn, as is TeX for pdf and
     latex2mathml for html); each file is written whole or not at all. Returns the variants and the
     files written, in order."""
-    if fmt not in (*SHEET_FORMATS, "moodle"):
-        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join(SHEET_FORMATS)} or moodle")
+    if fmt not in (*SHEET_FORMATS, "moodle", "canvas"):
+        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join(SHEET_FORMATS)}, moodle or canvas")
     check_ids(ids)
     _require_tools(fmt)
     options = gen.options
@@ -397,6 +399,12 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     from ..present.view import build_view
 
     variants = []
+    if fmt == "canvas":
+        from .canvas import PACKAGE, canvas_package
+
+        package, variants = canvas_package(gen, gen.generate(ids, progress), student_ids, options)
+        folder.write_bytes(PACKAGE, package)
+        return Written(variants, [PACKAGE])
     if fmt == "moodle":
         from .moodle import quiz_xml, variant_questions
 
