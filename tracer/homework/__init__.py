@@ -8,4 +8,6 @@
     sheet.py      the spec's sheet: section; what a sheet asks in words; the solution cut to it
     roster.py     class rosters (CSV) naming the variants
     moodle.py     Moodle XML quizzes
+    canvas.py     the Canvas QTI 1.2 package: a quiz per variant (docs/lms.md)
+    canvas_numbers.py  a numerical answer as Canvas grades it: scale, exact value, margin
 """

@@ -1,6 +1,8 @@
 """Canvas: one QTI 1.2 package (a .zip for Course > Import > QTI .zip file) with a quiz per variant.
 
-    package = canvas_package(gen, variants, student_ids=False, options=options)   # bytes of the .zip
+    pkg = Package(title, seed)
+    pkg.add(variant, view, sheet, solution)          # per variant, in order (variants.write_variants)
+    pkg.zip()                                        # the .zip's bytes
 
 A Canvas question group draws each of its questions independently and groups do not nest, so no
 group keeps one student on one variant across parts; a quiz per variant does: the instructor assigns
@@ -26,11 +28,10 @@ import xml.etree.ElementTree as ET
 import zipfile
 from urllib.parse import quote
 
-from ..grade.grading import asked_elements, notation_aliases, policy_for
+from ..grade.grading import notation_aliases, policy_for
 from .asking import precision_words, step_symbols
 from .canvas_numbers import Answer, canvas_answer
 from .moodle import Question, variant_questions
-from .sheet import scope_of
 
 PACKAGE = "canvas_qti.zip"
 QTI_NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -84,8 +85,12 @@ def _question_html(vid: str, q: Question, symbol: str, answer: Answer, problem, 
         precision = f"to {d} decimal place{'s' if d != 1 else ''}"
     text = f"<p>Variant {html.escape(vid)}</p>\n<p>Compute {what}. "  # a line of its own in Canvas's CSV
     if answer.scale:
-        text += (f"Enter it multiplied by {math(f'10^{{{answer.scale}}}')}, {precision}: Canvas keeps 4 decimal "
-                 f"places of a typed answer, so the value is asked scaled.</p>")
+        factor = math(f"10^{{{answer.scale}}}")
+        if answer.place is not None and not getattr(problem, "sig_figs", None):
+            d = answer.scale - answer.place
+            precision += f" (its value to {d} decimal place{'s' if d != 1 else ''}, times {factor})"
+        text += (f"Enter it multiplied by {factor}, {precision}: Canvas keeps 4 decimal places of a typed "
+                 "answer, so the value is asked scaled.</p>")
     else:
         text += f"Give it {precision}.</p>"
     return text
@@ -190,19 +195,11 @@ def _manifest(ident: str, quizzes: list[str], files: list[str]) -> bytes:
     return _xml(manifest)
 
 
-def variant_quiz(gen, v, student_ids: bool, options, env) -> tuple[str, bytes, bytes, dict]:
-    """(quiz identifier, assessment XML, assessment_meta XML, {image path: SVG}) of one variant."""
-    from ..engine import run
+def variant_quiz(title: str, seed: int, v, view, sheet, solved, env) -> tuple[str, bytes, bytes, dict]:
+    """(quiz identifier, assessment XML, assessment_meta XML, {image path: SVG}) of variant `v`, from its
+    View, its problem sheet and its solution (variants.sheet_view, solution_view)."""
     from ..present import equation_images
-    from ..present.view import build_view
-    from .variants import sheet_view, solution_view
 
-    trace = v.trace if v.problem.arithmetic == "float" else run(v.problem)
-    view = build_view(trace)
-    aliases = notation_aliases(v.problem)
-    scope = scope_of(view, list(asked_elements(v.problem.ask, v.trace.values, aliases)))
-    sheet = sheet_view(view, v, student_ids, options, scope)
-    solved = solution_view(view, v.problem, scope, options)
     figures, files = _image_figures(sheet.figures, v.id)
     solved_figures, more = _image_figures(getattr(solved, "figures", []), v.id)
     curves, curve_files = _image_figures(getattr(solved, "curves", []), v.id)
@@ -214,10 +211,10 @@ def variant_quiz(gen, v, student_ids: bool, options, env) -> tuple[str, bytes, b
         view=_Text(sheet, v.id, figures, [], canvas_note=note))
     feedback = env.get_template("feedback.html.j2").render(view=_Text(solved, v.id, solved_figures, curves))
     questions = variant_questions(v.problem, v.trace, view)
-    policy = policy_for(v.problem, v.trace.values, aliases=aliases)
+    policy = policy_for(v.problem, v.trace.values, aliases=notation_aliases(v.problem))
     symbols = step_symbols(view)
 
-    ident = _ident(gen.base.title, gen.seed, v.id)
+    ident = _ident(title, seed, v.id)
     root = ET.Element("questestinterop", {"xmlns": QTI_NS})
     assessment = _sub(root, "assessment", ident=ident, title=sheet.title)
     _metadata(assessment, [("cc_maxattempts", "1")])
@@ -234,29 +231,35 @@ def variant_quiz(gen, v, student_ids: bool, options, env) -> tuple[str, bytes, b
     return ident, _xml(root), meta, files
 
 
-def canvas_package(gen, variants, student_ids: bool, options, progress=None) -> tuple[bytes, list]:
-    """The .zip's bytes for `variants` (an iterable of Variant, in order), and the variants taken from it."""
-    from ..present.render import make_environment
+class Package:
+    """The .zip of a batch: add each variant in order, then `zip()`."""
 
-    env = make_environment("canvas")
-    entries: list[tuple[str, bytes]] = []
-    quizzes, images, taken = [], {}, []
-    for v in variants:
-        taken.append(v)
-        ident, assessment, meta, files = variant_quiz(gen, v, student_ids, options, env)
-        quizzes.append(ident)
-        entries += [(f"{ident}/{ident}.xml", assessment), (f"{ident}/assessment_meta.xml", meta)]
-        images.update(files)
-    image_names = list(images)
-    manifest = _manifest(_ident(gen.base.title, gen.seed, "manifest"), quizzes, image_names)
-    entries = [("imsmanifest.xml", manifest), *entries,
-               *((name, images[name].encode("utf-8")) for name in image_names)]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=_STAMP)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            info.create_system = 3  # Unix, whatever the machine: the same bytes everywhere
-            zf.writestr(info, data)
-    return out.getvalue(), taken
+    def __init__(self, title: str, seed: int):
+        from ..present.render import make_environment
+
+        self.title, self.seed = title, seed
+        self.env = make_environment("canvas")
+        self.entries: list[tuple[str, bytes]] = []
+        self.quizzes: list[str] = []
+        self.images: dict[str, str] = {}
+
+    def add(self, v, view, sheet, solved) -> None:
+        ident, assessment, meta, files = variant_quiz(self.title, self.seed, v, view, sheet, solved, self.env)
+        self.quizzes.append(ident)
+        self.entries += [(f"{ident}/{ident}.xml", assessment), (f"{ident}/assessment_meta.xml", meta)]
+        self.images.update(files)
+
+    def zip(self) -> bytes:
+        names = list(self.images)
+        manifest = _manifest(_ident(self.title, self.seed, "manifest"), self.quizzes, names)
+        entries = [("imsmanifest.xml", manifest), *self.entries,
+                   *((name, self.images[name].encode("utf-8")) for name in names)]
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as zf:
+            for name, data in entries:
+                info = zipfile.ZipInfo(name, date_time=_STAMP)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                info.create_system = 3  # Unix, whatever the machine: the same bytes everywhere
+                zf.writestr(info, data)
+        return out.getvalue()

@@ -399,11 +399,17 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     from ..present.view import build_view
 
     variants = []
-    if fmt == "canvas":
-        from .canvas import PACKAGE, canvas_package
+    if fmt == "canvas":  # one package: a quiz per variant, from the sheet's and the solution's views
+        from .canvas import PACKAGE, Package
 
-        package, variants = canvas_package(gen, gen.generate(ids, progress), student_ids, options)
-        folder.write_bytes(PACKAGE, package)
+        package = Package(gen.base.title, gen.seed)
+        for v in gen.generate(ids, progress):
+            variants.append(v)
+            view = build_view(v.trace if v.problem.arithmetic == "float" else run(v.problem))
+            scope = scope_of(view, list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem))))
+            package.add(v, view, sheet_view(view, v, student_ids, options, scope),
+                        solution_view(view, v.problem, scope, options))
+        folder.write_bytes(PACKAGE, package.zip())
         return Written(variants, [PACKAGE])
     if fmt == "moodle":
         from .moodle import quiz_xml, variant_questions
