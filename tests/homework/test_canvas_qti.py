@@ -13,6 +13,7 @@ whose ident matches /general_/; an image src `$IMS-CC-FILEBASE$/path` is the pac
 from __future__ import annotations
 
 import html
+import os
 import io
 import re
 import subprocess
@@ -345,3 +346,42 @@ def test_cli_output_that_is_a_file_is_one_error_line(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
+
+
+# -- through Canvas's own converter, where it is at hand ------------------------------------------
+
+MIGRATE = os.environ.get("BPTRACE_QTI_MIGRATION_TOOL")  # instructure/QTIMigrationTool's migrate.py (needs lxml)
+Q2 = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
+
+
+@pytest.mark.skipif(not MIGRATE, reason="set BPTRACE_QTI_MIGRATION_TOOL to QTIMigrationTool's migrate.py")
+def test_canvas_converter_reads_our_exact_values_margins_and_feedback(tmp_path):
+    """Canvas runs `migrate.py --ucvars --nogui --overwrite --cpout=OUT IN` (lib/qti.rb) and reads the QTI 2.1
+    items: NumericInteraction takes `or > stringMatch > baseValue` as the exact value and
+    BigDecimal(`customOperator[class=varlte] > baseValue`) - BigDecimal(exact) as the margin; a modalFeedback
+    whose identifier matches /general_/ is the general feedback."""
+    zf, _ = package(tmp=tmp_path, count=2)
+    source, out = tmp_path / "in", tmp_path / "out"
+    zf.extractall(source)
+    python = os.environ.get("BPTRACE_QTI_MIGRATION_PYTHON", sys.executable)
+    done = subprocess.run([python, MIGRATE, "--ucvars", "--nogui", "--overwrite", f"--cpout={out}", str(source)],
+                          capture_output=True, text=True, cwd=Path(MIGRATE).parent)
+    assert done.returncode == 0, done.stdout[-2000:]
+    ours = {i.get("ident"): read_item(i) for root in quizzes(zf) for i in root.iter(f"{Q}item")}
+    manifest = ET.parse(out / "imsmanifest.xml").getroot()
+    items = [r for r in manifest.iter() if r.get("type", "").startswith("imsqti_item_xmlv2p")]
+    assert len(items) == len(ours)
+    for resource in items:
+        doc = ET.parse(out / resource.get("href")).getroot()
+        mine = ours[doc.get("identifier")]
+        fields = {f.get("name"): f.get("value") for f in doc.iter(f"{Q2}instructureField")}
+        assert fields["question_type"] == mine["type"] and doc.get("title") == mine["name"]
+        if mine["type"] != "numerical_question":
+            continue
+        either = doc.find(f".//{Q2}responseIf/{Q2}or")
+        exact = either.find(f"{Q2}stringMatch/{Q2}baseValue").text
+        upper = either.find(f"{Q2}and/{Q2}customOperator[@class='varlte']/{Q2}baseValue").text
+        assert (Decimal(exact), Decimal(upper) - Decimal(exact)) == (mine["exact"], mine["margin"])
+        assert float(fields["points_possible"]) == mine["points"]
+        feedback = [f for f in doc.iter(f"{Q2}modalFeedback") if re.search(r"general_|_all", f.get("identifier"))]
+        assert bool(feedback) == bool(mine["feedback"])
