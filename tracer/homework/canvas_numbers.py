@@ -12,12 +12,13 @@ The margin is then chosen on that grid of answers. The checker accepts the grid 
 tolerance t of the value; the margin is a short decimal strictly between the farthest accepted
 point's distance from the exact value written and the nearest rejected point's, so Canvas accepts
 exactly the answers on the grid `bptrace check` accepts, whatever float noise either side adds.
-(A value that is, to its 15 digits written, a midpoint of the grid has two
-neighbours at one distance; the checker's verdict between them is float noise, and both are
-accepted.) The margin is never 5 * 10^j: the importer reads such a symmetric range as a "precision answer" (canvas-lms
-qti numeric_interaction.rb). With an explicit abs_tol/rel_tol the answers have no grid: the margin
-is the tolerance, and the scale puts it at 1e-3 or more, so Canvas's rounding moves an answer by at
-most 5% of it.
+(A value that is, to its 15 digits written, a midpoint of the grid has two neighbours at one
+distance; the checker's verdict between them is float noise, and both are accepted.) The margin
+is never 5 * 10^j: the importer reads a symmetric range of power-of-ten width whose bounds end in 5
+as a "precision answer" (canvas-lms qti numeric_interaction.rb; it tests that shape under `vargt`,
+Canvas's own export, and ours writes `vargte`, but the margin avoids the shape anyway). With an
+explicit abs_tol/rel_tol the answers have no grid: the margin is the tolerance, and the scale puts
+it at 1e-3 or more, so Canvas's rounding moves an answer by at most 5% of it.
 
 Every number is an exact decimal string (Decimal, fixed point, no exponent): the importer parses
 the bounds with BigDecimal and takes margin = upper - exact.
