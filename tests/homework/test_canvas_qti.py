@@ -191,6 +191,29 @@ def test_math_is_canvas_equation_images_of_the_handouts_latex(tmp_path):
     assert r"\(" not in statement and "<math" not in statement
 
 
+GRAPH = yaml.safe_load((REPO / "examples" / "graph-homework.yaml").read_text())
+NO_DECIMALS = {k: v for k, v in HOMEWORK.items() if k != "decimals"}
+
+
+@pytest.mark.parametrize("spec, wording", [
+    ({**HOMEWORK, "decimals": 2}, "to 2 decimal places"),
+    ({**NO_DECIMALS, "sig_figs": 3}, "to 3 significant figures"),
+    ({**HOMEWORK, "grading": {"abs_tol": 0.01}}, "within abs 0.01"),
+    ({**HOMEWORK, "arithmetic": "by-hand"}, "to 4 decimal places"),
+    (GRAPH, "decimal places"),
+], ids=["decimals-2", "sig-figs", "abs-tol", "by-hand", "graph"])
+def test_every_kind_of_spec_gets_items_that_accept_their_key(tmp_path, spec, wording):
+    zf, variants = package(spec=spec, tmp=tmp_path, count=2)
+    for root, v in zip(quizzes(zf), variants):
+        flat = _flat_keys(v)
+        items = [read_item(i) for i in root.iter(f"{Q}item")][1:]
+        assert [i["name"] for i in items] == list(flat)
+        for item in items:
+            assert wording in item["text"] and item["margin"] > 0
+            scaled = Decimal(repr(flat[item["name"]])).scaleb(scale_of(item["text"]))
+            assert item["exact"] - item["margin"] <= scaled <= item["exact"] + item["margin"]
+
+
 def test_byte_identical_for_the_same_seed(tmp_path):
     a = _bytes(HOMEWORK, 5, 2, tmp_path / "a")
     b = _bytes(HOMEWORK, 5, 2, tmp_path / "b")
@@ -385,3 +408,13 @@ def test_canvas_converter_reads_our_exact_values_margins_and_feedback(tmp_path):
         assert float(fields["points_possible"]) == mine["points"]
         feedback = [f for f in doc.iter(f"{Q2}modalFeedback") if re.search(r"general_|_all", f.get("identifier"))]
         assert bool(feedback) == bool(mine["feedback"])
+
+
+def test_cli_an_existing_package_is_replaced_only_with_force(tmp_path):
+    spec = tmp_path / "hw.yaml"
+    spec.write_text(yaml.safe_dump(HOMEWORK))
+    args = ["variants", str(spec), "--seed", "5", "--count", "1", "--to", "canvas", "-o", str(tmp_path / "out")]
+    assert _cli(*args).returncode == 0
+    again = _cli(*args)
+    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "canvas_qti.zip" in again.stderr
+    assert _cli(*args, "--force").returncode == 0

@@ -71,13 +71,14 @@ def _image_figures(figs, vid: str) -> tuple[list, dict]:
     return out, files
 
 
-def _question_html(vid: str, q: Question, symbol: str, answer: Answer, problem, math) -> str:
+def _question_html(vid: str, q: Question, symbol: str, answer: Answer, problem, math, explicit: str) -> str:
+    """`explicit`: the spec's abs_tol/rel_tol in the checker's words, for an item with no asked place."""
     key = q.name
     what = (math(symbol) + " " if symbol else "") + f"(<code>{html.escape(key)}</code>)"
     if symbol and "[" in key:
         what += ", element " + ", ".join(key[key.index("[") + 1:-1].split(","))
     if answer.place is None:
-        precision = "within the tolerance stated in the problem"
+        precision = explicit
     elif getattr(problem, "sig_figs", None):
         precision = "to " + precision_words(problem)
     else:
@@ -224,7 +225,7 @@ def variant_quiz(title: str, seed: int, v, view, sheet, solved, env) -> tuple[st
         place = policy.tolerance.place_asked(q.value, policy.floor)
         answer = canvas_answer(q.value, q.tolerance, place)
         text = _question_html(v.id, q, symbols.get(q.name.split("[")[0], ""), answer, v.problem,
-                              equation_images.equation_image)
+                              equation_images.equation_image, policy.tolerance.describe(v.problem.decimals))
         _numerical_item(section, f"{ident}_{n:03d}", n, q, text, answer, feedback if n == 1 else "")
     description = f"<p>Variant {html.escape(v.id)}</p>\n<p>{html.escape(sheet.title)}</p>"
     meta = _meta_xml(ident, sheet.title, description, sum(q.points for q in questions))

@@ -84,7 +84,8 @@ def canvas_answer(value: float, tolerance: float, place: float | None) -> Answer
     v, t = Decimal(value), Decimal(tolerance)
     if place is None:
         scale = max(0, EXPLICIT_FLOOR - math.floor(math.log10(tolerance))) if tolerance > 0 else 0
-        margin = Decimal(repr(tolerance))
+        # the checker's tolerance to 7 digits: it carries a 1e-9 slack that a margin need not spell out
+        margin = _shortest_between(t * Decimal("0.9999999"), t * Decimal("1.0000001")) if tolerance > 0 else Decimal(0)
         asked = None
     else:
         p = _exponent(place)
