@@ -345,6 +345,31 @@ def test_our_numbers_keep_what_text2qtis_round_away():
     assert accepts(ours, "0.1234") and not accepts(ours, "0.1235") and not accepts(ours, "0.1233")
 
 
+def _resource_shapes(manifest: ET.Element) -> set:
+    """Each resource as (type, its attribute names, its children's tags and attribute names)."""
+    return {(r.get("type"), tuple(sorted(r.attrib)), tuple((c.tag.split("}")[-1], tuple(sorted(c.attrib))) for c in r))
+            for r in manifest.iter(f"{CP}resource")}
+
+
+def test_manifest_resources_match_text2qtis(tmp_path):
+    pytest.importorskip("text2qti")
+    from text2qti.config import Config
+    from text2qti.qti import QTI
+    from text2qti.quiz import Quiz
+
+    zf, _ = package(tmp=tmp_path, count=1)
+    figure = tmp_path / "v001.network.svg"
+    figure.write_bytes(zf.read("images/v001.network.svg"))
+    source = f"Quiz title: T\n\n1.  ![The network]({figure})\n=   0.5 +- 0.01\n"
+    theirs = zipfile.ZipFile(io.BytesIO(QTI(Quiz(source, config=Config(), source_name="t.txt")).zip_bytes()))
+    mine = ET.fromstring(zf.read("imsmanifest.xml"))
+    assert _resource_shapes(mine) == _resource_shapes(ET.fromstring(theirs.read("imsmanifest.xml")))
+    their_src = re.search(r'src="([^"]+)"', html.unescape(ET.tostring(
+        ET.fromstring(theirs.read(next(n for n in theirs.namelist() if n.endswith(".xml") and "/" in n
+                                       and "meta" not in n))), encoding="unicode"))).group(1)
+    assert their_src == "%24IMS-CC-FILEBASE%24/images/v001.network.svg"  # the form our statement uses
+
+
 # -- the command line ----------------------------------------------------------------------------
 
 
