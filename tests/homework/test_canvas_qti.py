@@ -153,6 +153,25 @@ def _flat_keys(v) -> dict:
     return out
 
 
+def test_quiz_settings_are_found_as_canvas_finds_them(tmp_path):
+    """QuizMetadataConverter: the file `<assessment ident>/assessment_meta.xml` of a learning-application
+    resource; its title, description, points and only_visible_to_overrides."""
+    zf, variants = package(tmp=tmp_path, count=2)
+    manifest = ET.fromstring(zf.read("imsmanifest.xml"))
+    metas = [f.get("href") for r in manifest.iter(f"{CP}resource") if r.get("type").endswith("learning-application-resource")
+             for f in r.iter(f"{CP}file")]
+    for root, v in zip(quizzes(zf), variants):
+        ident = root.find(f"{Q}assessment").get("ident")
+        assert f"{ident}/assessment_meta.xml" in metas
+        meta = ET.fromstring(zf.read(f"{ident}/assessment_meta.xml"))
+        get = lambda tag: meta.findtext("{http://canvas.instructure.com/xsd/cccv1p0}" + tag)  # noqa: E731
+        assert get("title") == root.find(f"{Q}assessment").get("title") and f"(variant {v.id})" in get("title")
+        assert get("description").startswith(f"<p>Variant {v.id}</p>\n")
+        assert get("only_visible_to_overrides") == "true" and get("available") == "false"
+        points = sum(read_item(i).get("points", 0) for i in root.iter(f"{Q}item"))
+        assert float(get("points_possible")) == pytest.approx(points)
+
+
 def test_each_range_excludes_another_variants_value(tmp_path):
     zf, variants = package(tmp=tmp_path)
     items = [[read_item(i) for i in root.iter(f"{Q}item")][1:] for root in quizzes(zf)]

@@ -163,7 +163,7 @@ def _meta_xml(ident: str, title: str, description: str, points: float) -> bytes:
     students it is assigned to (only_visible_to_overrides), so a variant reaches only its students."""
     quiz = ET.Element("quiz", {"identifier": ident, "xmlns": META_NS})
     for tag, text in [("title", title), ("description", description), ("shuffle_answers", "false"),
-                      ("scoring_policy", "keep_highest"), ("hide_results", ""), ("quiz_type", "assignment"),
+                      ("scoring_policy", "keep_highest"), ("quiz_type", "assignment"),
                       ("points_possible", f"{points:.7g}"), ("show_correct_answers", "false"),
                       ("allowed_attempts", "1"), ("one_question_at_a_time", "false"), ("cant_go_back", "false"),
                       ("available", "false"), ("only_visible_to_overrides", "true")]:
