@@ -233,6 +233,15 @@ def test_every_kind_of_spec_gets_items_that_accept_their_key(tmp_path, spec, wor
             assert item["exact"] - item["margin"] <= scaled <= item["exact"] + item["margin"]
 
 
+def test_text_xml_cannot_carry_is_dropped(tmp_path):
+    spec = {**HOMEWORK, "title": "Bell\x07 and form feed\x0c", "description": "nul\x00 here"}
+    zf, _ = package(spec=spec, tmp=tmp_path, count=1)
+    for name in zf.namelist():
+        if name.endswith(".xml"):
+            ET.fromstring(zf.read(name))  # well-formed
+    assert "Bell and form feed" in zf.read(next(n for n in zf.namelist() if n.endswith("meta.xml"))).decode()
+
+
 def test_byte_identical_for_the_same_seed(tmp_path):
     a = _bytes(HOMEWORK, 5, 2, tmp_path / "a")
     b = _bytes(HOMEWORK, 5, 2, tmp_path / "b")

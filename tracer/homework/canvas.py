@@ -24,6 +24,7 @@ import dataclasses
 import hashlib
 import html
 import io
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from urllib.parse import quote
@@ -97,10 +98,15 @@ def _question_html(vid: str, q: Question, symbol: str, answer: Answer, problem, 
     return text
 
 
+# What XML 1.0 cannot carry (C0 controls but tab and line breaks, surrogates, U+FFFE/F), from a spec's
+# title or description: dropped at this boundary, as the Moodle writer does
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _sub(parent, tag, text=None, **attrs):
-    el = ET.SubElement(parent, tag, attrs)
+    el = ET.SubElement(parent, tag, {k: _NOT_XML.sub("", v) for k, v in attrs.items()})
     if text is not None:
-        el.text = text
+        el.text = _NOT_XML.sub("", text)
     return el
 
 
