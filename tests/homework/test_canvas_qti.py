@@ -97,7 +97,9 @@ def canvas_accepts(item: dict, typed: str) -> bool:
 
 
 def scale_of(text: str) -> int:
-    m = re.search(r"multiplied by <img [^>]*title=\"10\^\{(\d+)\}\"", text)
+    m = re.search(r"multiplied by <img [^>]*title=\"10\^\{(\d+)\}\"[^>]*/> \(= (\d+)\)", text)
+    if m:
+        assert 10 ** int(m.group(1)) == int(m.group(2))  # the digits too, for a text stripped of its images
     return int(m.group(1)) if m else 0
 
 

@@ -87,12 +87,13 @@ def _question_html(vid: str, q: Question, symbol: str, answer: Answer, problem, 
         precision = f"to {d} decimal place{'s' if d != 1 else ''}"
     text = f"<p>Variant {html.escape(vid)}</p>\n<p>Compute {what}. "  # a line of its own in Canvas's CSV
     if answer.scale:
-        factor = math(f"10^{{{answer.scale}}}")
+        # the factor as an image and as digits: Canvas's response CSV keeps only a text's words
+        factor = math(f"10^{{{answer.scale}}}") + f" (= {10 ** answer.scale})"
+        text += f"Enter it multiplied by {factor}, {precision}"
         if answer.place is not None and not getattr(problem, "sig_figs", None):
             d = answer.scale - answer.place
-            precision += f" (its value to {d} decimal place{'s' if d != 1 else ''}, times {factor})"
-        text += (f"Enter it multiplied by {factor}, {precision}: Canvas keeps 4 decimal places of a typed "
-                 "answer, so the value is asked scaled.</p>")
+            text += f": its value to {d} decimal place{'s' if d != 1 else ''}, times {10 ** answer.scale}"
+        text += ". Canvas keeps 4 decimal places of a typed answer, so the value is asked scaled.</p>"
     else:
         text += f"Give it {precision}.</p>"
     return text
