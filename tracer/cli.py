@@ -12,7 +12,7 @@ import os
 import sys
 
 FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle", "moodle-elements")  # answers: a blank answer file for `check`
-VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle", "moodle-elements")
+VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle", "moodle-elements", "canvas")
 CHECK_FORMATS = ("text", "markdown", "json")
 
 
@@ -137,7 +137,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Draw homework variants from a spec's randomize: section. Per variant: a problem sheet, "
                     "a solution handout, a printable answer key and the JSON key `bptrace check` reads; for latex "
                     "and pdf also problems, solutions and keys with a page per variant; for moodle one quiz.xml "
-                    "(a Cloze question per variant, all in one category; docs/lms.md). "
+                    "(a Cloze question per variant, all in one category); for canvas one QTI package, "
+                    "canvas_qti.zip, with a quiz per variant (docs/lms.md). "
                     "A variant depends only on the seed and its id.",
     )
     variants.add_argument("spec", metavar="SPEC", help="problem spec file with a randomize: section")
@@ -149,7 +150,8 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="format of the sheets (default: markdown); pdf: each sheet's LaTeX compiled (needs TeX); "
                                "html: a self-contained page per sheet (needs latex2mathml); moodle: one Moodle XML quiz, "
                                "a Cloze question per variant with its figure and worked solution; moodle-elements: "
-                               "a numerical question per asked element, a category per variant")
+                               "a numerical question per asked element, a category per variant; "
+                               "canvas: one QTI .zip to import into Canvas, a quiz per variant")
     variants.add_argument("-o", "--output", metavar="DIR", required=True, help="folder to write into (created if missing)")
     variants.add_argument("--force", action="store_true",
                           help="replace files an earlier run left in DIR (without it, existing files are an error)")

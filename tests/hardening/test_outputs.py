@@ -45,7 +45,8 @@ def world(tmp_path):
     (inputs / "alice.yaml").write_text("student: alice\niter1.yhat: 0.8933\n")
     (outside / "precious.txt").write_text("keep me\n")
     names = ["out.md", "out.tex", "out.json", "gb.csv", "schema.json", "alice.problem.md", "alice.key.json",
-             "v001.problem.md", "v001.key.json", "variants.json", "quiz.xml", "v001.problem.tex", "problems.tex"]
+             "v001.problem.md", "v001.key.json", "variants.json", "quiz.xml", "v001.problem.tex", "problems.tex",
+             "canvas_qti.zip"]
     for i, name in enumerate(names):
         target = outside / "precious.txt" if i % 2 == 0 else inputs / "spec.yaml"
         (out / name).symlink_to(target)
@@ -69,6 +70,7 @@ COMMANDS = [
     ("variants", "inputs/rand.yaml", "--count", "1", "--seed", "1", "-o", "out", "--force"),
     ("variants", "inputs/rand.yaml", "--count", "1", "--seed", "1", "--to", "latex", "-o", "out", "--force"),
     ("variants", "inputs/rand.yaml", "--count", "1", "--seed", "1", "--to", "moodle", "-o", "out", "--force"),
+    ("variants", "inputs/rand.yaml", "--count", "1", "--seed", "1", "--to", "canvas", "-o", "out", "--force"),
 ]
 
 

@@ -10,4 +10,6 @@
     moodle.py     Moodle XML: the asked elements as questions (value, tolerance), a question per element
     moodle_cloze.py  Moodle XML: a Cloze question per variant, with its figure and worked solution
     lms.py        an LMS responses export's rows as the answer sheets its students would hand in
+    canvas.py     the Canvas QTI 1.2 package: a quiz per variant (docs/lms.md)
+    canvas_numbers.py  a numerical answer as Canvas grades it: scale, exact value, margin
 """

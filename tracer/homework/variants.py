@@ -320,6 +320,8 @@ def output_names(ids: list[str], fmt: str, figures=()) -> list[str]:
     """Every file write_variants writes for `ids` in `fmt`, so clashes are found before any work."""
     if fmt in MOODLE_FORMATS:
         return [f"{vid}.key.json" for vid in ids] + ["quiz.xml", "variants.json"]
+    if fmt == "canvas":  # one file: the QTI package (tracer.homework.canvas)
+        return ["canvas_qti.zip"]
     ext = SHEET_FORMATS[fmt]
     names = [f"{vid}{part}" for vid in ids for part in (f".problem{ext}", f".solution{ext}", f".key{ext}", ".key.json")]
     if fmt in COMBINED:
@@ -354,8 +356,8 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     are replaced only with `force` (checked before any variant is drawn, as is TeX for pdf and
     latex2mathml for html); each file is written whole or not at all. Returns the variants and the
     files written, in order."""
-    if fmt not in (*SHEET_FORMATS, *MOODLE_FORMATS):
-        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join((*SHEET_FORMATS, *MOODLE_FORMATS))}")
+    if fmt not in (*SHEET_FORMATS, *MOODLE_FORMATS, "canvas"):
+        raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join((*SHEET_FORMATS, *MOODLE_FORMATS, 'canvas'))}")
     check_ids(ids)
     _require_tools(fmt)
     options = gen.options
@@ -382,6 +384,18 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     from ..present.view import build_view
 
     variants = []
+    if fmt == "canvas":  # one package: a quiz per variant, from the sheet's and the solution's views
+        from .canvas import PACKAGE, Package
+
+        package = Package(gen.base.title, gen.seed)
+        for v in gen.generate(ids, progress):
+            variants.append(v)
+            view = build_view(v.trace if v.problem.arithmetic == "float" else run(v.problem))
+            scope = scope_of(view, list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem))))
+            package.add(v, view, sheet_view(view, v, student_ids, options, scope),
+                        solution_view(view, v.problem, scope, options))
+        folder.write_bytes(PACKAGE, package.zip())
+        return Written(variants, [PACKAGE])
     if fmt == "moodle":
         from .moodle_cloze import cloze_question, cloze_quiz_xml
 

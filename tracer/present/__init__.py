@@ -25,6 +25,7 @@
     figure_curve_svg.py a curve as SVG (Markdown's files, HTML)
     tex_text.py      a figure label's LaTeX as text runs, for SVG
     mathml.py        LaTeX math -> MathML for the HTML page (latex2mathml, the [html] extra)
+    equation_images.py  LaTeX math -> Canvas equation images, for the Canvas QTI texts
     pdf.py           LaTeX -> PDF with latexmk, no shell escape, in a temporary folder
     render.py        View -> text through the Jinja2 templates; a Document (text, its files, a PDF)
     export_json.py   Trace -> JSON, every value at full precision

@@ -31,7 +31,10 @@ FORMATS = {
     "html": ("html", "handout.html.j2", ".html"),  # one self-contained page: MathML, inline SVG
     # an LMS's HTML fragments (a question's text, its feedback): TeX in \( \) for its MathJax filter
     "lms": ("lms", "solution.html.j2", ".html"),
+    # Canvas QTI texts: the html templates as fragments, math as Canvas equation images (homework.canvas)
+    "canvas": ("canvas", "feedback.html.j2", ".html"),
 }
+_FALLBACK = {"canvas": "html"}  # a template set that reuses another's templates under its own
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -72,6 +75,8 @@ def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Envi
 def _environment(fmt: str, dirs: tuple) -> jinja2.Environment:
     folder = FORMATS[fmt][0]
     search = [Path(d) for d, _ in dirs] + [builtin_templates_dir() / folder]
+    if fmt in _FALLBACK:
+        search.append(builtin_templates_dir() / FORMATS[_FALLBACK[fmt]][0])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
         block_start_string="((*", block_end_string="*))",
@@ -95,6 +100,14 @@ def _environment(fmt: str, dirs: tuple) -> jinja2.Environment:
         env.filters["math"] = lambda s: rf"\({html.escape(s, quote=False)}\)" if s else ""
         env.filters["display"] = lambda s: rf"\[{html.escape(s, quote=False)}\]"
         env.filters["aligned"] = lambda lines: r"\[\begin{aligned}" + html.escape(" \\\\ ".join(lines), quote=False) + r"\end{aligned}\]"
+    elif fmt == "canvas":
+        from .equation_images import aligned_rows as image_rows
+        from .equation_images import equation_image
+
+        env.filters["escape"] = lambda text: html.escape(str(text), quote=True)
+        env.filters["math"] = equation_image
+        env.filters["display"] = lambda s: equation_image(s, display=True)
+        env.filters["aligned"] = image_rows
     else:
         env.filters["escape"] = escape_latex if fmt == "latex" else escape_markdown
         env.filters["math"] = lambda s: f"${s}$" if s else ""
