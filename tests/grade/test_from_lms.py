@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import math
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -545,3 +547,113 @@ def test_any_export_is_rows_or_one_lms_error(lms, body, tail):
     for row in export.rows:
         assert row.error or row.blank or len(row.responses) >= 1
         assert all(r is None or (r and r == r.strip()) for r in row.responses)
+
+
+def _canvas_quizzes(zip_bytes: bytes) -> dict:
+    """{variant: [(question type, text as Canvas's report writes it, title)]} of our Canvas package,
+    read from its XML: the report's question columns are the quiz's items, the HTML stripped."""
+    import html as html_mod
+    import re
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    ns = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as z:
+        for name in sorted(n for n in z.namelist() if n.endswith(".xml") and "/" in n and "assessment_meta" not in n):
+            root = ET.fromstring(z.read(name))
+            items = []
+            for item in root.iter(f"{ns}item"):
+                kind = next(f.findtext(f"{ns}fieldentry") for f in item.iter(f"{ns}qtimetadatafield")
+                            if f.findtext(f"{ns}fieldlabel") == "question_type")
+                text = next(item.iter(f"{ns}mattext")).text
+                plain = html_mod.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", "", text)))
+                items.append((kind, " ".join(plain.split()), item.get("title")))
+            vid = re.search(r"Variant (v\d+)", items[0][1]).group(1)
+            out[vid] = items
+    return out
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_our_canvas_package_read_back_grades_as_the_answer_files(tmp_path, spec, students, capsys, padded):
+    """The whole loop: `variants --to canvas`, each quiz's Student Analysis report as Canvas writes it
+    (the text-only Problem item a column of its own, responses of scaled items typed scaled), graded
+    as the answer files. `padded`: every number stored to 4 decimals (Canvas's quiz page rounds a typed
+    answer with toFixed(4)); then an answer typed to fewer digits than asked cannot be told from one
+    padded with zeros, so the student who wrote 2 decimals where 4 are asked is left out."""
+    if padded:
+        students = [s for s in students if s[0] != "s005"]
+    assert main(["variants", str(spec), "--seed", str(SEED), "--count", "3", "--to", "canvas",
+                 "-o", str(tmp_path / "qti")]) == 0
+    quizzes = _canvas_quizzes((tmp_path / "qti" / "canvas_qti.zip").read_bytes())
+    assert sorted(quizzes) == ["v001", "v002", "v003"]
+    files = write_answer_files(tmp_path / "files", students)
+    for vid, items in quizzes.items():
+        head = list(CANVAS_HEAD)
+        for n, (_, text, _) in enumerate(items):
+            head += [f"{5000 + n}: {text}", "1.0"]
+        rows = [head + ["n correct", "n incorrect", "score"]]
+        mine = [s for s in students if s[1] == vid]
+        for n, (sid, _, ans) in enumerate(mine):
+            row = [f"Student {n}", str(900 + n), sid, "Section 1", "77", "SEC1", "2026-12-01 10:20:00 UTC", "1"]
+            for kind, text, title in items:
+                typed = ans.get(title) if kind == "numerical_question" else None
+                if typed is not None:
+                    factor = re.search(r"\(= (\d+)\)", text)  # "Enter it multiplied by 10^2 (= 100)"
+                    scaled = Decimal(typed) * (Decimal(factor.group(1)) if factor else 1)
+                    typed = f"{scaled:.4f}" if padded else format(scaled, "f")
+                row += [typed or "", "1.0" if typed else ""]
+            rows.append(row + ["3", "4", "3.0"])
+        export = tmp_path / f"{vid}.csv"
+        export.write_text(csv_text(rows))
+        sub = tmp_path / f"files-{vid}"
+        sub.mkdir()
+        for sid, _, _ in mine:
+            (sub / f"{sid}.csv").write_bytes((files / f"{sid}.csv").read_bytes())
+        run_check(spec, sub, "--seed", SEED, "--gradebook", tmp_path / f"files-{vid}.gb.csv")
+        run_check(spec, "--from-lms", export, "--seed", SEED, "--gradebook", tmp_path / f"lms-{vid}.gb.csv")
+        assert without_file(gradebook(tmp_path / f"lms-{vid}.gb.csv")) == without_file(gradebook(tmp_path / f"files-{vid}.gb.csv"))
+        assert reports(capsys, spec, "--from-lms", export, "--seed", SEED) == reports(capsys, spec, sub, "--seed", SEED)
+
+
+def test_canvas_response_scaled_and_padded_reads_as_typed():
+    from tracer.homework.canvas_numbers import canvas_answer
+    from tracer.homework.lms import _canvas_number
+
+    tiny = canvas_answer(3.1e-6, 5e-7, 1e-6)  # asked to 6 decimals: typed times 100, to 4 decimals
+    assert tiny.scale == 2
+    assert _canvas_number("0.0003", tiny, "r").text == "0.000003"
+    plain = canvas_answer(0.8932, 0.005, 0.01)  # asked to 2 decimals: Canvas stores 0.89 as 0.8900
+    assert [_canvas_number(t, plain, "r").text for t in ("0.8900", "0.8932", "1", "-0.5000")] == ["0.89", "0.8932", "1", "-0.50"]
+    with pytest.raises(Exception, match="not allowed|not a number"):
+        _canvas_number("nan", plain, "r")
+
+
+def test_scaled_canvas_items_read_back_right(tmp_path, capsys):
+    """Asked to 6 decimals, every item is asked times 100 (Canvas keeps 4 typed decimals): right
+    answers typed scaled and padded as Canvas stores them grade all correct; unscaled, they do not."""
+    path = tmp_path / "hw6.yaml"
+    path.write_text(yaml.safe_dump({**HOMEWORK, "decimals": 6}))
+    assert main(["variants", str(path), "--seed", str(SEED), "--count", "1", "--to", "canvas",
+                 "-o", str(tmp_path / "qti")]) == 0
+    items = _canvas_quizzes((tmp_path / "qti" / "canvas_qti.zip").read_bytes())["v001"]
+    v = Generator(load_problem(path), SEED).variant("v001")
+    every = element_values(v.problem, v.trace.values)
+    numeric = [(text, title) for kind, text, title in items if kind == "numerical_question"]
+    assert numeric and all("(= 100)" in text for text, _ in numeric)
+
+    def report(scale) -> dict:
+        head = list(CANVAS_HEAD)
+        row = ["Ann", "901", "s001", "Section 1", "77", "SEC1", "2026-12-01 10:20:00 UTC", "1"]
+        for n, (kind, text, title) in enumerate(items):
+            head += [f"{6000 + n}: {text}", "1.0"]
+            typed = f"{Decimal(f'{every[title]:.6f}') * scale:.4f}" if kind == "numerical_question" else ""
+            row += [typed, "1.0" if typed else ""]
+        export = tmp_path / f"x{scale}.csv"
+        export.write_text(csv_text([head + ["n correct", "n incorrect", "score"], row + ["1", "0", "1"]]))
+        run_check(path, "--from-lms", export, "--seed", SEED, "--gradebook", tmp_path / f"x{scale}.gb.csv")
+        return gradebook(tmp_path / f"x{scale}.gb.csv")[0]
+
+    right = report(100)
+    assert right["status"] == "graded" and right["points"] == right["max"] and right["first_error"] == ""
+    assert report(1)["first_error"] != ""

@@ -67,6 +67,7 @@ class LmsRow:
     responses: tuple[str | None, ...]  # per asked element, in question order; None: not answered
     blank: bool = False  # nothing answered at all (Moodle "-" for a Cloze question): no parts to count
     error: str = ""  # why this row is not gradable
+    labels: tuple[str, ...] = ()  # Canvas: each response's question text (it names the element it asks)
 
 
 @dataclass(frozen=True)
@@ -248,11 +249,13 @@ def _canvas(header: list[str], body, name: str) -> list[LmsRow]:
         raise LmsError(f"{name}: row 1: the question columns between 'submitted' and 'n correct' are not "
                        "(question, points) pairs")
     groups: dict[str | None, list[int]] = {}  # variant named by the question text -> its columns
+    texts = {}
     for i in range(first, last, 2):
         m = _CANVAS_QUESTION.fullmatch(header[i])
         if not m:
             raise LmsError(f"{name}: row 1: column {i + 1} {show(header[i])}: expected '<question id>: <question text>'")
         groups.setdefault(_variant(m.group(2)), []).append(i)
+        texts[i] = m.group(2)
     rows = []
     for n, row in body:
         student, error = _student([(header[i], row[i]) for i in identity])
@@ -263,7 +266,8 @@ def _canvas(header: list[str], body, name: str) -> list[LmsRow]:
         cols = groups.get(variant, []) if not error else []
         parts = tuple(row[i].strip() or None for i in cols)
         blank = not answered
-        rows.append(LmsRow(n, student, variant, () if blank else parts, blank, error))
+        rows.append(LmsRow(n, student, variant, () if blank else parts, blank, error,
+                           () if blank else tuple(texts[i] for i in cols)))
     return rows
 
 

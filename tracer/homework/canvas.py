@@ -228,15 +228,27 @@ def variant_quiz(title: str, seed: int, v, view, sheet, solved, env) -> tuple[st
     _metadata(assessment, [("cc_maxattempts", "1")])
     section = _sub(assessment, "section", ident="root_section")
     _text_item(section, f"{ident}_000", "Problem", statement)
-    for n, q in enumerate(questions, start=1):
-        place = policy.tolerance.place_asked(q.value, policy.floor)
-        answer = canvas_answer(q.value, q.tolerance, place)
+    for n, (q, answer) in enumerate(zip(questions, _answers(questions, policy)), start=1):
         text = _question_html(v.id, q, symbols.get(q.name.split("[")[0], ""), answer, v.problem,
                               equation_images.equation_image, policy.tolerance.describe(v.problem.decimals))
         _numerical_item(section, f"{ident}_{n:03d}", n, q, text, answer, feedback if n == 1 else "")
     description = f"<p>Variant {html.escape(v.id)}</p>\n<p>{html.escape(sheet.title)}</p>"
     meta = _meta_xml(ident, sheet.title, description, sum(q.points for q in questions))
     return ident, _xml(root), meta, files
+
+
+def _answers(questions: list[Question], policy) -> list[Answer]:
+    """Each question's numerical answer as Canvas grades it (scaled where the asked place is finer than
+    Canvas keeps): one rule for the package and for reading its responses back (item_answers)."""
+    return [canvas_answer(q.value, q.tolerance, policy.tolerance.place_asked(q.value, policy.floor)) for q in questions]
+
+
+def item_answers(problem, trace) -> dict[str, Answer]:
+    """{element key: Answer} of a variant's numerical items, as variant_quiz writes them: what
+    `check --from-lms` needs to read a Canvas response (its scale and asked place)."""
+    questions = variant_questions(problem, trace, None)
+    policy = policy_for(problem, trace.values, aliases=notation_aliases(problem))
+    return {q.key: a for q, a in zip(questions, _answers(questions, policy))}
 
 
 class Package:

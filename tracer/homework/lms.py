@@ -16,6 +16,8 @@ grades like files.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from pathlib import Path
 
 from ..errors import TracerError
@@ -54,6 +56,15 @@ class _Keys:
             c = self.checker.checker_for(vid) if self.seeded else self.checker
             self._cache[vid] = asked_keys(c.problem, c.values)
         return self._cache[vid]
+
+    def canvas(self, vid: str | None) -> dict:
+        """{element key: canvas_numbers.Answer} of the variant's Canvas items: each one's scale and asked place."""
+        if ("canvas", vid) not in self._cache:
+            from .canvas import item_answers
+
+            c = self.checker.checker_for(vid) if self.seeded else self.checker
+            self._cache["canvas", vid] = item_answers(c.problem, c.trace)
+        return self._cache["canvas", vid]
 
     def known(self, vid: str | None) -> str | None:
         """A variant id as the question text printed it, made the id it was drawn with: Moodle's
@@ -94,6 +105,12 @@ def row_sheet(row: LmsRow, keys: _Keys, variant: str | None = None) -> AnswerShe
         raise AnswerError(f"{which}: {err}") from None
     if row.blank:
         return AnswerSheet(row.student, (), vid)
+    by_item = _by_item(row, asked)
+    if by_item is not None:  # our Canvas package: its items name their elements, and some are scaled
+        items = keys.canvas(which if keys.seeded else None)
+        entries = tuple(Entry(key, _canvas_number(text, items[key], f"response to {key}"))
+                        for key, text in zip(asked, by_item) if text is not None)
+        return AnswerSheet(row.student, entries, vid)
     if len(row.responses) != len(asked):
         of = f"variant {which}" if keys.seeded else "the problem"
         raise AnswerError(f"{len(row.responses)} responses, but {of} asks {len(asked)} elements; is this the "
@@ -101,3 +118,49 @@ def row_sheet(row: LmsRow, keys: _Keys, variant: str | None = None) -> AnswerShe
     entries = tuple(Entry(key, parse_number(text, f"response {k} ({key})"))
                     for k, (key, text) in enumerate(zip(asked, row.responses), start=1) if text is not None)
     return AnswerSheet(row.student, entries, vid)
+
+
+# "(iter1.grad.W1[2,1])": the element a Canvas item asks (canvas.py), its <code> tags stripped by the report
+_NAMED = re.compile(r"\(\s*([^()\s]+)\s*\)")
+
+
+def _by_item(row: LmsRow, asked: list[str]) -> tuple | None:
+    """A Canvas row's responses by the element each question names, in `asked` order (None: not
+    answered), the quiz's text-only Problem item left out; None if no question names an element
+    (a quiz not written by `variants --to canvas`: its questions are taken in order)."""
+    if not row.labels:
+        return None
+    wanted = set(asked)
+    named = [next((k for k in _NAMED.findall(label) if k in wanted), None) for label in row.labels]
+    if not any(named):
+        return None
+    by_key: dict[str, str | None] = {}
+    for key, text, label in zip(named, row.responses, row.labels):
+        if key is None:
+            if text is not None:
+                raise AnswerError(f"a response to a question that asks no element of the variant: {label[:80]!r}")
+            continue
+        if key in by_key:
+            raise AnswerError(f"two questions ask {key}")
+        by_key[key] = text
+    return tuple(by_key.get(key) for key in asked)
+
+
+def _canvas_number(text: str, answer, where: str):
+    """A Canvas response as the number the student means: an item asked scaled (the value times
+    10^scale, canvas_numbers) divided back by moving the decimal point, so the digits written keep
+    their place; and the zeros Canvas pads a typed answer with to 4 decimals dropped down to the
+    asked place (0.8900 asked to 2 decimals is 0.89, as the student typed it)."""
+    number = parse_number(text, where)
+    s = number.text
+    if number.place is None or "e" in s.lower():
+        return number if not answer.scale else parse_number(repr(number.value / 10**answer.scale), where)
+    if answer.place is not None and "." in s:
+        keep = max(-answer.place, 0)
+        whole, _, frac = s.partition(".")
+        while len(frac) > keep and frac.endswith("0"):
+            frac = frac[:-1]
+        s = f"{whole}.{frac}" if frac else whole
+    if answer.scale:
+        s = format(Decimal(s).scaleb(-answer.scale), "f")
+    return parse_number(s, where)

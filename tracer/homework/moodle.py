@@ -69,8 +69,8 @@ def variant_questions(problem: Problem, trace, view, label: str = "") -> list[Qu
     policy, values = checker.policy, checker.values
     last = max(checker.position[p] for p in policy.asked)
     bounds = rounding_bounds(checker.trace, checker.rules, checker.order[: last + 1])
-    statement = statement_html(view)
-    symbols = step_symbols(view)
+    statement = statement_html(view) if view is not None else ""  # None: the numbers alone (an LMS import)
+    symbols = step_symbols(view) if view is not None else {}
     questions = []
     for path, elements in policy.asked.items():
         arr = np.asarray(values[path], dtype=float)
