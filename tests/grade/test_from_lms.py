@@ -657,3 +657,40 @@ def test_scaled_canvas_items_read_back_right(tmp_path, capsys):
     right = report(100)
     assert right["status"] == "graded" and right["points"] == right["max"] and right["first_error"] == ""
     assert report(1)["first_error"] != ""
+
+
+def test_our_moodle_quiz_read_back_grades_right_answers_correct(tmp_path, spec, capsys):
+    """The whole loop for Moodle: `variants --to moodle`, each Cloze question's parts answered with
+    their own `=value` to the sheet's decimals, in the Responses report's `part k: ...` summary with
+    the question's text: every row all correct (points = max); another variant's parts are not."""
+    import html as html_mod
+    import xml.etree.ElementTree as ET
+
+    assert main(["variants", str(spec), "--seed", str(SEED), "--count", "3", "--to", "moodle",
+                 "-o", str(tmp_path / "m")]) == 0
+    root = ET.parse(tmp_path / "m" / "quiz.xml").getroot()
+    questions = [q for q in root.iter("question") if q.get("type") == "cloze"]  # Moodle XML names qtype_multianswer so
+    assert len(questions) == 3
+    head = MOODLE_HEAD + ["Question 1", "Response 1", "Right answer 1"]
+    rows, shifted = [head], [head]
+    parts_of = []
+    for q in questions:
+        text = q.findtext("questiontext/text")
+        parts_of.append([float(v) for v in re.findall(r"\{\d*:(?:NUMERICAL|NM):=([-0-9.eE+]+):", text)])
+        parts_of[-1] = [round(v, 4) for v in parts_of[-1]]
+        plain = " ".join(html_mod.unescape(re.sub(r"<[^>]+>|\{[^}]*\}", " ", text)).split())
+        assert plain.startswith("Variant v00")
+        parts_of[-1] = (plain, parts_of[-1])
+    for n, (plain, values) in enumerate(parts_of):
+        other = parts_of[(n + 1) % 3][1]
+        base = [f"Name{n}", "Ann", f"s{n}", f"s{n}@uni.example", "Finished", "1 December 2026  10:00 AM",
+                "1 December 2026  10:20 AM", "20 mins", "7.00", plain]
+        rows.append(base + [cloze_summary([f"{v:.4f}" for v in values]), ""])
+        shifted.append(base + [cloze_summary([f"{v:.4f}" for v in other][:len(values)]), ""])
+    for name, body in (("right", rows), ("other", shifted)):
+        (tmp_path / f"{name}.csv").write_text(csv_text(body))
+        run_check(spec, "--from-lms", tmp_path / f"{name}.csv", "--seed", SEED, "--gradebook", tmp_path / f"{name}.gb.csv")
+    right = gradebook(tmp_path / "right.gb.csv")
+    assert [r["status"] for r in right] == ["graded"] * 3
+    assert all(r["points"] == r["max"] and r["first_error"] == "" for r in right)
+    assert all(r["first_error"] != "" for r in gradebook(tmp_path / "other.gb.csv"))
