@@ -64,7 +64,9 @@ def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Envi
     on disk). Treat the result as read-only: every caller shares it. A relative folder is keyed
     by where it points as well, so a change of directory gets an environment of its own."""
     dirs = tuple((str(Path(d)), os.path.abspath(d)) for d in extra_dirs)
-    return _environment(fmt, dirs, not formula_store.disabled())
+    # keyed by the cache folder too: a process that changes BPTRACE_CACHE_DIR (tests, a notebook) gets its own
+    folder = None if formula_store.disabled() else str(formula_store.cache_dir() / formula_store.JINJA_FOLDER)
+    return _environment(fmt, dirs, folder)
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
@@ -78,8 +80,8 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    folder = formula_store.cache_dir() / formula_store.JINJA_FOLDER / f"jinja-{jinja2.__version__}"
+def _bytecode_cache(folder: str) -> jinja2.BytecodeCache | None:
+    folder = Path(folder) / f"jinja-{jinja2.__version__}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -88,12 +90,12 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 @lru_cache(maxsize=64)
-def _environment(fmt: str, dirs: tuple, cached: bool = True) -> jinja2.Environment:
+def _environment(fmt: str, dirs: tuple, cache_folder: str | None) -> jinja2.Environment:
     folder = FORMATS[fmt][0]
     search = [Path(d) for d, _ in dirs] + [builtin_templates_dir() / folder]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
-        bytecode_cache=_bytecode_cache() if cached else None,
+        bytecode_cache=_bytecode_cache(cache_folder) if cache_folder else None,
         block_start_string="((*", block_end_string="*))",
         variable_start_string="(((", variable_end_string=")))",
         comment_start_string="((=", comment_end_string="=))",
