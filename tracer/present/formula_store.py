@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 
 FORMAT = 1  # bump when a key or a stored value changes meaning
@@ -129,6 +128,8 @@ def flush() -> None:
     """Merge this process's new entries into the user's file (atomically); a write that fails is skipped."""
     if not _pending or disabled() or not writes:
         return
+    import tempfile
+
     path = user_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

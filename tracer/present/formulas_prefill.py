@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import sys
 
+from ..problem.fields import ACTIVATIONS as _ALL, LOSSES
 from . import formula_store as store
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-LOSSES = ("bce", "ce", "mse", "sse", "mae", "none")
+ACTIVATIONS = tuple(a for a in _ALL if a != "softmax")  # element-wise ones: any layer; softmax: the output
 
 
 def _synthetic():
