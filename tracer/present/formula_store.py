@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 FORMAT = 1  # bump when a key or a stored value changes meaning
@@ -60,6 +61,7 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("backprop-tracer"))
 
 
+@lru_cache(maxsize=1)
 def sympy_version() -> str:
     """The installed sympy's version, read from its release.py without importing sympy."""
     import importlib.util
