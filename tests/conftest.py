@@ -14,6 +14,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # The formula and template caches (tracer.present.formula_store) of a test run live in a folder of
 # their own, never the user's; a test that needs an empty one sets BPTRACE_CACHE_DIR itself.
 if not os.environ.get("BPTRACE_CACHE_DIR"):
+    import atexit
+    import shutil
     import tempfile
 
     os.environ["BPTRACE_CACHE_DIR"] = tempfile.mkdtemp(prefix="bptrace-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["BPTRACE_CACHE_DIR"], ignore_errors=True)
