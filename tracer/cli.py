@@ -57,12 +57,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+_NO_CACHE = ("derive and print every formula with sympy and compile every template, reading and writing no "
+             "cache (see `bptrace cache`)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptrace",
         description="Backpropagation worked examples: every intermediate number, computed and checked.",
         epilog="Example: bptrace render --example lecture-2-2-1 --to markdown",
     )
+    parser.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     render = sub.add_parser(
@@ -173,6 +178,16 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     schema.set_defaults(handler=_cmd_schema)
+    cache = sub.add_parser(
+        "cache", help="where the formula and template cache is, or clear it",
+        description="Printed formulas and compiled templates are kept in the user's cache folder "
+                    "($BPTRACE_CACHE_DIR, if set) so a handout need not import sympy. "
+                    "`path` prints the folder, `clear` removes the cache's files and lists them.",
+    )
+    cache.add_argument("action", choices=("path", "clear"))
+    cache.set_defaults(handler=_cmd_cache)
+    for command in (render, check, variants):  # also after the command; SUPPRESS keeps a --no-cache given before it
+        command.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
     return parser
 
 
@@ -360,6 +375,20 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _cmd_cache(args) -> int:
+    from .present import formula_store
+
+    if args.action == "path":
+        print(formula_store.cache_dir())
+        return 0
+    removed = formula_store.clear()
+    for path in removed:
+        print(f"removed {path}")
+    if not removed:
+        print(f"nothing to remove in {formula_store.cache_dir()}")
+    return 0
+
+
 def _output(output: str | None, inputs=()):
     """The -o path, checked before anything runs: never a link, a folder or an input."""
     if output is None or output == "-":
@@ -387,6 +416,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from .errors import TracerError, printable
 
+    if args.no_cache:  # this process, and (through the environment) any worker it starts
+        from .present import formula_store
+
+        formula_store.set_disabled(True)
+        os.environ["BPTRACE_NO_CACHE"] = "1"
     try:
         return args.handler(args)
     except TracerError as err:
@@ -397,6 +431,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if args.no_cache:  # main() called in-process (tests, notebooks): the next call chooses again
+            from .present import formula_store
+
+            formula_store.set_disabled(None)
+            os.environ.pop("BPTRACE_NO_CACHE", None)
 
 
 if __name__ == "__main__":

@@ -64,7 +64,9 @@ def test_a_render_never_imports_sympy_physics(example, fmt):
             "from tracer.cli import main\n"
             f"rc = main(['render', '--example', {example!r}, '--to', {fmt!r}])\n"
             "print('PHYSICS', sorted(m for m in sys.modules if m.startswith('sympy.physics')), 'SYMPY', 'sympy' in sys.modules)\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # with the formula cache off, so sympy derives and prints everything (a cached render imports no sympy at all:
+    # tests/present/test_formula_cache.py)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BPTRACE_NO_CACHE": "1"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "PHYSICS [] SYMPY True"  # sympy did run: the check means something

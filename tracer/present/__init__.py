@@ -14,6 +14,9 @@
     notes.py         notes on a source's slips (published: numbers that differ), hung on steps
     derivation.py    the Derivation section: the chain rule, simplified by sympy
     symbolic.py      formulas derived by sympy and their LaTeX printer
+    formulas.py      the network's formulas as handles: sympy derives and prints each once, as a template
+    formula_store.py where those are kept: memory, the wheel's pre-filled file, the user's cache folder
+    formulas_prefill.py regenerates the wheel's pre-filled file (formulas_builtin.json)
     numfmt.py        every number shown is formatted here
     figures.py       the View's figures: each chosen figure's layout and drawings; Markdown's file names
     figure_layout.py the network figure as data: units, edges and label places, computed once

@@ -10,11 +10,10 @@ is in `data-tex`, its text set by `tex_text` as in the network figure.
 from __future__ import annotations
 
 import math
-from xml.sax.saxutils import escape, quoteattr
 
 from .figure_curve import CurveLayout
 from .figure_curve_pgf import PALETTE
-from .figure_svg import FONT, _n, _tspans
+from .figure_svg import FONT, _n, _tspans, escape, quoteattr
 from .tex_text import runs
 
 PLOT_W, PLOT_H = 300.0, 180.0  # px: the plot area

@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 
 from ..errors import TemplateNotFound, TracerError
+from . import formula_store
 from .view import View, build_view
 
 _HERE = Path(__file__).resolve().parent.parent  # the tracer package (its wheel carries the folder)
@@ -68,17 +69,40 @@ def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Envi
     on disk). Treat the result as read-only: every caller shares it. A relative folder is keyed
     by where it points as well, so a change of directory gets an environment of its own."""
     dirs = tuple((str(Path(d)), os.path.abspath(d)) for d in extra_dirs)
-    return _environment(fmt, dirs)
+    # keyed by the cache folder too: a process that changes BPTRACE_CACHE_DIR (tests, a notebook) gets its own
+    folder = None if formula_store.disabled() else str(formula_store.cache_dir() / formula_store.JINJA_FOLDER)
+    return _environment(fmt, dirs, folder)
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between processes (Jinja writes each through a temporary file and
+    os.replace); a file that cannot be read back is a miss, so the template is compiled again."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a torn or foreign file: jinja's own reader raises whatever unpickling raises
+            bucket.reset()
+
+
+def _bytecode_cache(folder: str) -> jinja2.BytecodeCache | None:
+    folder = Path(folder) / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _BytecodeCache(str(folder))
 
 
 @lru_cache(maxsize=64)
-def _environment(fmt: str, dirs: tuple) -> jinja2.Environment:
+def _environment(fmt: str, dirs: tuple, cache_folder: str | None) -> jinja2.Environment:
     folder = FORMATS[fmt][0]
     search = [Path(d) for d, _ in dirs] + [builtin_templates_dir() / folder]
     if fmt in _FALLBACK:
         search.append(builtin_templates_dir() / FORMATS[_FALLBACK[fmt]][0])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
+        bytecode_cache=_bytecode_cache(cache_folder) if cache_folder else None,
         block_start_string="((*", block_end_string="*))",
         variable_start_string="(((", variable_end_string=")))",
         comment_start_string="((=", comment_end_string="=))",

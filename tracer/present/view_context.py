@@ -1,6 +1,6 @@
 """What the network View's builders share: the trace's numbers as LaTeX operands and chains.
 
-Every number is formatted by `numfmt`, every formula printed by `symbolic`.
+Every number is formatted by `numfmt`, every formula printed by `symbolic` through `formulas`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from ..engine.trace import Trace
 from ..problem.notation import Notation
 from . import numfmt
-from . import symbolic as S
+from . import formulas as F
 
 # How the forward pass writes g(a); `{a}` is the argument. (Derivatives come from sympy.)
 ACT_TEX = {
@@ -203,7 +203,7 @@ def column(items: list[str]) -> str:
 
 def unit_names(nt: Notation, l: int) -> dict:
     """Display names of the symbolic unit variables for layer l (the output layer's h is yhat)."""
-    return {S.y: nt.y, S.yh: nt.yhat, S.h: nt.yhat if l == nt.depth else nt.sym("act", l), S.a: nt.sym("pre", l)}
+    return {F.y: nt.y, F.yh: nt.yhat, F.h: nt.yhat if l == nt.depth else nt.sym("act", l), F.a: nt.sym("pre", l)}
 
 
 class Saturation:
@@ -230,39 +230,29 @@ class Saturation:
         return column([self.text(k) if self.mask[k] else self._c.fmt(x, approx=True) for k, x in enumerate(self.comp)])
 
 
-def per_unit(expr, names: dict, arrays: dict, c: Context, sat: Saturation | None = None) -> str:
+def per_unit(expr: F.Formula, names: dict, arrays: dict, c: Context, sat: Saturation | None = None) -> str:
     """`expr` printed once per unit with that unit's values; a column for several units.
 
     The values go in bare: the printer parenthesizes each by its precedence. A saturated
-    unit (`sat`) is printed in its complement (S.saturated_form) with that value substituted."""
+    unit (`sat`) is printed in its complement (symbolic.saturated_form) with that value substituted."""
     n = len(next(iter(arrays.values())))
     return column([unit_latex(expr, names, arrays, c, k, sat) for k in range(n)])
 
 
-def _absent_terms_left_out(expr, arrays: dict, k: int):
-    """By hand, a saturated output rounds onto 0 or 1, and a loss term whose coefficient is then
+def unit_latex(expr: F.Formula, names: dict, arrays: dict, c: Context, k: int, sat: Saturation | None = None) -> str:
+    """`expr` substituted with unit k's values (see per_unit).
+
+    By hand, a saturated output rounds onto 0 or 1, and a loss term whose coefficient is then
     exactly 0 meets a factor with no value: (1 - y) log(1 - yhat) with y = 1 and yhat = 1.0000,
     (1 - y)/(1 - yhat) likewise. Such a term is absent from this example's loss (the convention
     0 log 0 = 0 the engine computes with), so it is left out of the substitution rather than
-    printed as 0 log(0) or 0/0."""
-    at = {sym: S.sp.Float(float(vals[k])) for sym, vals in arrays.items()}
-    if not isinstance(expr, S.sp.Add):  # one term (a softmax unit's -y log yhat): absent, or not
-        return S.sp.Integer(0) if expr.xreplace(at) is S.sp.nan else expr
-    kept = [term for term in expr.args if term.xreplace(at) is not S.sp.nan]  # 0 times no value
-    return expr if len(kept) == len(expr.args) else S.sp.Add(*kept)
-
-
-def unit_latex(expr, names: dict, arrays: dict, c: Context, k: int, sat: Saturation | None = None) -> str:
-    """`expr` substituted with unit k's values (see per_unit)."""
+    printed as 0 log(0) or 0/0 (Formula.defined_at)."""
     if sat is None or not sat.mask[k]:
         if c.trace.arithmetic == "by-hand":
-            expr = _absent_terms_left_out(expr, arrays, k)
-        return S.to_latex(expr, names, {sym: c.num(vals[k]) for sym, vals in arrays.items()})
-    label_one = S.y in arrays and float(arrays[S.y][k]) == 1
-    out = next((vals[k] for sym, vals in arrays.items() if sym in (S.h, S.yh)), 1)
-    values = {sym: c.num(vals[k], approx=sym in (S.h, S.yh)) for sym, vals in arrays.items()}
-    form = S.saturated_form(expr, sat.act, high=float(out) > 0, label_one=label_one)
-    return S.to_latex(form, names, {**values, S.comp: sat.text(k)})
-
-
-
+            expr = expr.defined_at({sym: float(vals[k]) for sym, vals in arrays.items()})
+        return expr.latex(names, {sym: c.num(vals[k]) for sym, vals in arrays.items()})
+    label_one = F.y in arrays and float(arrays[F.y][k]) == 1
+    out = next((vals[k] for sym, vals in arrays.items() if sym in (F.h, F.yh)), 1)
+    values = {sym: c.num(vals[k], approx=sym in (F.h, F.yh)) for sym, vals in arrays.items()}
+    form = expr.saturated(sat.act, high=float(out) > 0, label_one=label_one)
+    return form.latex(names, {**values, F.comp: sat.text(k)})

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from ..engine.functions import loss_scale
 from ..engine.trace import Iteration
 from . import numfmt
-from . import symbolic as S
+from . import formulas as F
 from .steps import Section, Step
 from .view_context import (
     ACT_NAME,
@@ -144,30 +144,30 @@ def _local_factors(c: Context, it: Iteration, e: str, steps: list[Step]) -> None
     yhat = v[e + "yhat"]
     y = v.get(e + "y", yhat * 0)  # loss none: no target (the expressions have none)
     names_out = unit_names(nt, L)
-    dl_expr = S.loss_derivative(p.loss, n_out, loss_scale(p.loss, p.loss_half))
+    dl_expr = F.loss_derivative(p.loss, n_out, loss_scale(p.loss, p.loss_half))
     dl = v[e + "dL_dyhat"]
     if p.loss == "none":  # d yhat / d yhat = 1: no formula to substitute
         dl_chain = c.chain(None, None, dl, e + "dL_dyhat")
     else:
-        dl_chain = c.chain(S.to_latex(dl_expr, names_out),
-                           per_unit(dl_expr, names_out, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)), dl, e + "dL_dyhat")
+        dl_chain = c.chain(dl_expr.latex(names_out),
+                           per_unit(dl_expr, names_out, {F.y: y, F.yh: yhat}, c, c.saturation(e, L)), dl, e + "dL_dyhat")
     steps.append(Step(_d(nt.loss, nt.yhat), dl_chain, e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
         act, a_sym = p.activations[l - 1], nt.sym("pre", l)
         names = unit_names(nt, l)
         if l == L and act == "softmax":
             delta = v[f"{e}delta{L}"]
-            expr = S.output_delta(p.loss, act, n_out, loss_scale(p.loss, p.loss_half))
-            chain = c.chain(S.to_latex(expr, names_out),
-                            per_unit(expr, names_out, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)),
+            expr = F.output_delta(p.loss, act, n_out, loss_scale(p.loss, p.loss_half))
+            chain = c.chain(expr.latex(names_out),
+                            per_unit(expr, names_out, {F.y: y, F.yh: yhat}, c, c.saturation(e, L)),
                             delta, f"{e}delta{L}")
             chain[-1] += r" \quad \text{(softmax and cross-entropy together)}"
             steps.append(Step(_d(nt.loss, a_sym), chain, f"{e}delta{L}", delta))
         else:
             gp = v[f"{e}gprime{l}"]
-            gexpr = S.activation_derivative(act).expr
-            units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
-            form = S.to_latex_elementwise(gexpr, names) if p.layers[l] > 1 else S.to_latex(gexpr, names)
+            gexpr = F.activation_derivative(act)
+            units = {F.h: v[f"{e}h{l}"], F.a: v[f"{e}a{l}"]}
+            form = gexpr.latex_elementwise(names) if p.layers[l] > 1 else gexpr.latex(names)
             steps.append(Step(_d(_out(c, l), a_sym), c.chain(form, per_unit(gexpr, names, units, c, c.saturation(e, l)), gp,
                                                                f"{e}gprime{l}"),
                               f"{e}gprime{l}", gp))
@@ -242,10 +242,10 @@ def _rounded_first(c: Context, e: str, l: int, f: _Factors, steps: list[Step]) -
         # the engine rounds yhat - y, not the product of the rounded factors (which can differ
         # from it in the last digit): show that form, as the softmax output does
         names = unit_names(c.nt, l)
-        expr = S.output_delta(p.loss, p.activations[-1], p.layers[-1])
-        vals = {S.y: c.v[e + "y"], S.yh: c.v[e + "yhat"]}
+        expr = F.output_delta(p.loss, p.activations[-1], p.layers[-1])
+        vals = {F.y: c.v[e + "y"], F.yh: c.v[e + "yhat"]}
         why = rf"\quad \text{{({ACT_NAME[p.activations[-1]]} and cross-entropy together)}}"
-        chain = [f.sym, *c.chain(rf"{S.to_latex(expr, names)} {why}", per_unit(expr, names, vals, c), err, f.path)]
+        chain = [f.sym, *c.chain(rf"{expr.latex(names)} {why}", per_unit(expr, names, vals, c), err, f.path)]
     else:
         chain = _links(c, f.sym, [f.col, *f.mids[:-1]], err, f.path)
     steps.append(Step(_d(c.nt.loss, c.nt.sym("pre", l)), chain, f.path, err))

@@ -9,7 +9,7 @@ from ..engine.functions import loss_scale
 from ..engine.trace import Iteration
 from ..problem.notation import Notation
 from . import numfmt
-from . import symbolic as S
+from . import formulas as F
 from .steps import IterationView, Section, Step
 from .view_context import (
     Context,
@@ -98,13 +98,13 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
     steps = sec.part("Backward pass")
     dl = v[e + "dL_dyhat"]
     out_names = unit_names(nt, L)
-    dl_expr = S.loss_derivative(p.loss, n_out, scale)
+    dl_expr = F.loss_derivative(p.loss, n_out, scale)
     dl_lhs = rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}}"
     if p.loss == "none":  # the start of the backward pass: d yhat / d yhat
         steps.append(Step(dl_lhs, c.chain(None, None, dl, e + "dL_dyhat"), e + "dL_dyhat", dl))
     else:
-        steps.append(Step(dl_lhs, c.chain(S.to_latex(dl_expr, out_names),
-                                          per_unit(dl_expr, out_names, {S.y: y, S.yh: yhat}, c, c.saturation(e, L)),
+        steps.append(Step(dl_lhs, c.chain(dl_expr.latex(out_names),
+                                          per_unit(dl_expr, out_names, {F.y: y, F.yh: yhat}, c, c.saturation(e, L)),
                                           dl, e + "dL_dyhat"),
                           e + "dL_dyhat", dl))
     for l in range(L, 0, -1):
@@ -114,13 +114,13 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
         gp_sym = f"g'({nt.sym('pre', l)})"
         if act != "softmax":
             gp = v[f"{e}gprime{l}"]
-            gexpr = S.activation_derivative(act).expr
-            units = {S.h: v[f"{e}h{l}"], S.a: v[f"{e}a{l}"]}
-            steps.append(Step(gp_sym, c.chain(S.to_latex(gexpr, names), per_unit(gexpr, names, units, c, c.saturation(e, l)), gp,
+            gexpr = F.activation_derivative(act)
+            units = {F.h: v[f"{e}h{l}"], F.a: v[f"{e}a{l}"]}
+            steps.append(Step(gp_sym, c.chain(gexpr.latex(names), per_unit(gexpr, names, units, c, c.saturation(e, l)), gp,
                                               f"{e}gprime{l}"), f"{e}gprime{l}", gp))
         if l == L:
-            simplified = S.output_delta(p.loss, act, n_out, scale)
-            unit_vals = {S.y: y, S.yh: yhat, S.a: v[f"{e}a{l}"]}
+            simplified = F.output_delta(p.loss, act, n_out, scale)
+            unit_vals = {F.y: y, F.yh: yhat, F.a: v[f"{e}a{l}"]}
             chain_rule = None if act == "softmax" else rf"\frac{{\partial {nt.loss}}}{{\partial {nt.yhat}}} \odot {gp_sym}"
             if c.rounded is not None and chain_rule and not (act == "sigmoid" and p.loss in ("bce", "ce")):
                 # By hand the engine multiplies the two rounded values above (no exact simplification
@@ -130,7 +130,7 @@ def _example_section(c: Context, it: Iteration, n: int) -> Section:
                 steps.append(Step(nt.sym("delta", l), c.chain(chain_rule, subst, delta, f"{e}delta{l}"),
                                   f"{e}delta{l}", delta))
                 continue
-            links = [x for x in (chain_rule, S.to_latex(simplified, out_names)) if x]
+            links = [x for x in (chain_rule, simplified.latex(out_names)) if x]
             tail = c.chain(links[-1], per_unit(simplified, out_names, unit_vals, c, c.saturation(e, l)), delta,
                            f"{e}delta{l}")
             steps.append(Step(nt.sym("delta", l), [*links[:-1], *tail], f"{e}delta{l}", delta))
@@ -302,16 +302,16 @@ def _loss_lines(c: Context, loss: str, n_out: int, y, yhat, scale: float = 1.0, 
 
     With the error shown (a squared error), the one-output loss is written in e, as Hagan does: e^2."""
     nt = c.nt
-    term = S.loss_expr(loss, n_out, scale)
+    term = F.loss_expr(loss, n_out, scale)
     if n_out == 1 and error is not None:
-        term_e = term.xreplace({S.y: S.yh + S.err})
-        names = {S.err: "e"}
-        return S.to_latex(term_e, names), S.to_latex(term_e, names, {S.err: c.num(error[0])})
-    values = {S.y: y, S.yh: yhat}
+        term_e = term.with_error()
+        names = {F.err: "e"}
+        return term_e.latex(names), term_e.latex(names, {F.err: c.num(error[0])})
+    values = {F.y: y, F.yh: yhat}
     if n_out == 1:
-        names = {S.y: nt.y, S.yh: nt.yhat}
-        return S.to_latex(term, names), unit_latex(term, names, values, c, 0, sat)
-    names = {S.y: f"{nt.y}_k", S.yh: f"{nt.yhat}_k"}
-    form = rf"\sum_{{k=1}}^{{{n_out}}} \left[{S.to_latex(term, names)}\right]"
+        names = {F.y: nt.y, F.yh: nt.yhat}
+        return term.latex(names), unit_latex(term, names, values, c, 0, sat)
+    names = {F.y: f"{nt.y}_k", F.yh: f"{nt.yhat}_k"}
+    form = rf"\sum_{{k=1}}^{{{n_out}}} \left[{term.latex(names)}\right]"
     parts = [unit_latex(term, names, values, c, k, sat) for k in range(n_out)]
     return form, " + ".join(rf"\left[{t}\right]" for t in parts)
