@@ -231,3 +231,17 @@ def test_by_hand_output_rounded_onto_a_bound_says_why_it_stops(y, a):
     assert note.startswith("In iteration 1, L ")  # the loss as the handout names it, not a path
     float_note = "".join(t for _, t in build_view(run(problem, "float")).diverged)
     assert float_note == ""  # float carries sigma(-a): no divergence at all
+
+
+@pytest.mark.parametrize("arithmetic", ["float", "by-hand", "exact"])
+def test_a_softmax_of_one_unit_renders_its_complement_as_zero(arithmetic):
+    """One softmax unit is always 1, so it is saturated and its complement, the other outputs' sum,
+    has no terms: 0 (was an IndexError traceback)."""
+    spec = {"title": "one softmax unit", "layers": [2, 2, 1], "activation": ["sigmoid", "softmax"], "loss": "ce",
+            "params": {"W1": [[0.1, 0.2], [0.3, 0.4]], "b1": [0, 0], "W2": [[0.5, 0.6]], "b2": [0]},
+            "data": [{"x": [1, 0], "y": [1]}], "learning_rate": 0.5, "iterations": 1, "arithmetic": arithmetic}
+    view = build_view(trace(spec))
+    for fmt in ("latex", "markdown"):
+        text = render_view(view, fmt)
+        # by hand the output is rounded onto 1 itself: the delta is 1 - 1 = 0, no complement step
+        assert (r"= 1 - 1 = 0" if arithmetic == "by-hand" else r"\sum_{j \ne k} \hat{y}_j = 0") in text

@@ -89,8 +89,11 @@ class Context:
         return out
 
     def sum(self, terms) -> str:
-        """Summands joined by +, each after the first parenthesized if negative."""
+        """Summands joined by +, each after the first parenthesized if negative; no summands is 0
+        (the other outputs of a softmax of one unit)."""
         texts = [self._text(t) for t in terms]
+        if not texts:
+            return "0"
         return " + ".join([texts[0], *(self.term(t) for t in texts[1:])])
 
     def saturation(self, e: str, l: int) -> "Saturation | None":
