@@ -26,6 +26,7 @@ import numpy as np
 
 from ..problem.network import Problem
 from . import functions as F
+from . import network_small as small
 from .arithmetic import make as make_arithmetic
 from .trace import Iteration, Trace
 
@@ -49,13 +50,15 @@ def run(problem: Problem, arithmetic: str | None = None) -> Trace:
     """Trace `problem.iterations` parameter updates in the problem's arithmetic (or `arithmetic`)."""
     ar = make_arithmetic(arithmetic or problem.arithmetic, problem.decimals, problem.sig_figs)
     ops = ar.ops
+    acts = [F.activations(ops)[a] for a in problem.activations]
+    if small.applies(problem, ar.name):  # the same numbers, elementwise work on Python floats
+        return small.run(problem, ar, batches, lambda params, put: _final_pass(problem, ar, params, acts, put))
     params = {k: ar.array(v, problem.written.get(k)) for k, v in problem.params.items()}
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
     trace = Trace(problem, iterations, arithmetic=ar.name)
     rec = trace.values
     L = problem.depth
     names = problem.param_names()
-    acts = [F.activations(ops)[a] for a in problem.activations]
     out_act = problem.activations[-1]
     loss_name = problem.loss
     # spec numbers in the problem's arithmetic: exact reads 0.1 as 1/10, not as the double
