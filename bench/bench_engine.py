@@ -1,7 +1,8 @@
 """The engine's speed: this tree's `tracer.engine.run` per iteration, against a plain numpy loop doing
 the same arithmetic with nothing recorded, and against the base tree's engine (issue 14, part 4).
 
-    python bench/bench_engine.py [--base REF] [--repeats N]     (or: python bench/run.py engine)
+    python bench/bench_engine.py [--base REF] [--repeats N] [--net NAME] [--wall]   (or: python bench/run.py engine)
+    python bench/bench_engine.py --crossover [--repeats N]   (the small path against the general one, by width)
 
 Nets (float arithmetic, SGD on one example, so an iteration is one example's forward and backward
 pass and one update):
@@ -11,7 +12,7 @@ pass and one update):
 Each figure comes from a worker process (`--worker TREE NET`) that imports one tree, warms up,
 then times the engine and the numpy loop back to back; the parent runs the workers of this tree
 and of the base tree in turn, n rounds (`--repeats`, default 7), so a load on the machine falls on
-both alike. Median and minimum; ratios are median / median (and min / min). The base tree
+both alike. Times are the worker's CPU time (`--wall`: wall-clock). Median and minimum; ratios are median / median (and min / min). The base tree
 (default: 3db1aea, the engine before this work) is `git archive`d to a temporary folder, so both
 trees run with the same interpreter and packages. Each worker checks that the engine ends on the
 numpy loop's parameters.
@@ -30,6 +31,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BASE = "3db1aea"
+# The process's CPU time by default: on a machine shared with other jobs, wall time also counts the
+# time the worker waited for a core. `--wall` for wall-clock time.
+CLOCK = "wall" if "--wall" in sys.argv else "cpu"
 
 
 def _net(layers, activation, loss, iterations, seed):
@@ -116,11 +120,12 @@ def worker(tree: str, net: str) -> None:
     n = problem.iterations
     run(load_problem(dict(spec, iterations=max(1, n // 10))))  # warm up
     numpy_loop(load_problem(dict(spec, iterations=max(1, n // 10))))
-    start = time.perf_counter()
+    clock = time.process_time if CLOCK == "cpu" else time.perf_counter
+    start = clock()
     trace = run(problem, budget_mb=None)
-    mid = time.perf_counter()
+    mid = clock()
     final = numpy_loop(problem)
-    end = time.perf_counter()
+    end = clock()
     agree = all(np.allclose(trace.values[f"final.{k}"], v, rtol=1e-9, atol=1e-12) for k, v in final.items())
     print(json.dumps({"engine": (mid - start) / n, "numpy": (end - mid) / n, "agree": agree, "values": len(trace.values)}))
 
@@ -129,7 +134,8 @@ def worker(tree: str, net: str) -> None:
 
 
 def _worker(tree: Path, net: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", str(tree), net], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, __file__, "--worker", str(tree), net, *(["--wall"] if CLOCK == "wall" else [])],
+                         capture_output=True, text=True,
                          stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir(), check=False)
     if out.returncode != 0:
         raise SystemExit(f"worker {tree} {net}: {out.stderr[-600:]}")
@@ -144,9 +150,50 @@ def _ratio(a: list[float], b: list[float]) -> str:
     return f"{statistics.median(a) / statistics.median(b):6.2f}x (min/min {min(a) / min(b):.2f})"
 
 
+def crossover(n: int) -> None:
+    """This tree's small-network float path against its general path, by layer width: n-n-1 and
+    n-n-n-1 sigmoid/bce nets and n-n-1 tanh/mse, SGD on one example; n interleaved repeats, CPU time.
+    Where the small path stops winning is network_small.MAX_UNITS."""
+    sys.path.insert(0, str(REPO))
+    import numpy as np
+
+    from tracer.engine import network, network_small
+    from tracer.problem.spec import load_problem
+
+    def timed(problem, small: bool) -> float:
+        keep = network_small.applies
+        network_small.applies = (lambda *_: True) if small else (lambda *_: False)
+        try:
+            start = time.process_time()
+            network.run(problem)
+            return (time.process_time() - start) / problem.iterations
+        finally:
+            network_small.applies = keep
+
+    print(f"crossover: small path / general path per iteration, CPU time, n = {n} interleaved repeats")
+    print(f"{'net':<26} {'small':>26} {'general':>26}  ratio (median/median)")
+    for width in (1, 2, 4, 6, 8, 10, 12, 16, 24, 32):
+        for layers, act, loss in (([width, width, 1], "sigmoid", "bce"), ([width, width, width, 1], "sigmoid", "bce"),
+                                  ([width, width, 1], "tanh", "mse")):
+            spec = _net(layers, act, loss, 200, width)
+            spec["data"][0]["y"] = [1.0]
+            problem = load_problem(spec)
+            a_small, a_general = [], []
+            timed(problem, True), timed(problem, False)
+            for _ in range(n):
+                a_small.append(timed(problem, True))
+                a_general.append(timed(problem, False))
+            name = f"{'-'.join(map(str, layers))} {act}/{loss}"
+            print(f"{name:<26} {_us(a_small):>26} {_us(a_general):>26}  {_ratio(a_small, a_general)}")
+    del np
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--worker"]:
         worker(argv[1], argv[2])
+        return 0
+    if "--crossover" in argv:
+        crossover(int(argv[argv.index("--repeats") + 1]) if "--repeats" in argv else 5)
         return 0
     base_ref = argv[argv.index("--base") + 1] if "--base" in argv else DEFAULT_BASE
     n = int(argv[argv.index("--repeats") + 1]) if "--repeats" in argv else 7
@@ -158,7 +205,8 @@ def main(argv: list[str]) -> int:
     subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
     load = os.getloadavg()
     print(f"bench_engine: this tree {REPO} vs base {base_ref} (git archive); n = {n} interleaved rounds after one "
-          f"warm-up; {os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+          f"warm-up; {'CPU time of the worker process' if CLOCK == 'cpu' else 'wall-clock time'}; "
+          f"{os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     rows = []
     for net in nets():
         if only and net != only:

@@ -33,7 +33,7 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 LOSSES = ("bce", "mse", "sse")
 # The widest layer this path takes: past it the general path's whole-array calls win (measured by
 # bench/bench_engine.py --crossover; see docs/architecture.md).
-MAX_UNITS = 8
+MAX_UNITS = 6
 
 _CANCELLATION = Arithmetic.cancellation
 _U = 2.0**-53  # unit roundoff of float64
@@ -187,12 +187,13 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     acc += sum(a)
                     act = acts[l - 1]
                     if act == "sigmoid":
-                        ex_ = np.exp(array([-abs(v) for v in a])).tolist()
-                        d = [1 + v for v in ex_]
-                        low = [1 / v for v in d]
-                        high = [u / v for u, v in zip(ex_, d)]
-                        h = [lo if v >= 0 else hi for v, lo, hi in zip(a, low, high)]
-                        comp = [lo if v <= 0 else hi for v, lo, hi in zip(a, low, high)]
+                        # _sigmoid_pair: e = exp(-|a|), 1 / (1 + e) and e / (1 + e), chosen by the sign of a
+                        h, comp = [], []
+                        for v, u in zip(a, np.exp(array([-abs(v) for v in a])).tolist()):
+                            d = 1 + u
+                            low, high = 1 / d, u / d
+                            h.append(low if v >= 0 else high)
+                            comp.append(low if v <= 0 else high)
                     elif act == "tanh":
                         h = np.tanh(a_arr).tolist()
                         ex_ = np.exp(array([-2 * abs(v) for v in a])).tolist()
