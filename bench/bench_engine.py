@@ -124,7 +124,13 @@ def worker(tree: str, net: str) -> None:
     start = clock()
     trace = run(problem, budget_mb=None)
     mid = clock()
-    final = numpy_loop(problem)
+    if net == "2-2-1":  # the baseline: bench_core's hand-written loop
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import bench_core
+
+        final, _ = bench_core.numpy_loop(n)
+    else:
+        final = numpy_loop(problem)
     end = clock()
     agree = all(np.allclose(trace.values[f"final.{k}"], v, rtol=1e-9, atol=1e-12) for k, v in final.items())
     print(json.dumps({"engine": (mid - start) / n, "numpy": (end - mid) / n, "agree": agree, "values": len(trace.values)}))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from itertools import islice
+from operator import add, mul, sub
 
 import numpy as np
 
@@ -60,9 +61,15 @@ def _div(a: float, b: float) -> float:
 
 def _noise(values: list, terms: list) -> list:
     """Arithmetic.cancel of a vector whose terms are known exactly (elementwise sums)."""
-    if any(abs(v) <= _CANCELLATION * t for v, t in zip(values, terms)):
-        return [v * 0 if abs(v) <= _CANCELLATION * t else v for v, t in zip(values, terms)]
+    for v, t in zip(values, terms):
+        if abs(v) <= _CANCELLATION * t:
+            return [v * 0 if abs(v) <= _CANCELLATION * t else v for v, t in zip(values, terms)]
     return values
+
+
+def _abs_sum(a: list, b: list) -> list:
+    """|a| + |b|, elementwise."""
+    return list(map(add, map(abs, a), map(abs, b)))
 
 
 def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_terms) -> list:
@@ -78,9 +85,8 @@ def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_
     rel = 8 * (n + 2) * _U
     noise = []
     for i, v in enumerate(values):
-        t = 0.0
-        for w, x in zip(abs_rows[i], abs_vec):
-            t += w * x
+        # any order of summation is within the bound, so sum()'s (naive to 3.11, compensated after)
+        t = sum(map(mul, abs_rows[i], abs_vec))
         if abs_bias is not None:
             t += abs_bias[i]
         av = abs(v)
@@ -139,6 +145,18 @@ def run(problem, ar, batches, final_pass) -> Trace:
     frozen = problem.frozen
     examples: dict[int, tuple] = {}
     array = np.array
+    # path names, made once: e + N_a[l] is f"{e}a{l}"
+    N_a = [None] + [f"a{l}" for l in range(1, L + 1)]
+    N_comp = [None] + [f"comp{l}" for l in range(1, L + 1)]
+    N_dL_dh = [None] + [f"dL_dh{l}" for l in range(1, L + 1)]
+    N_delta = [None] + [f"delta{l}" for l in range(1, L + 1)]
+    N_gprime = [None] + [f"gprime{l}" for l in range(1, L + 1)]
+    N_grad_W = [None] + [f"grad.W{l}" for l in range(1, L + 1)]
+    N_grad_b = [None] + [f"grad.b{l}" for l in range(1, L + 1)]
+    N_h = [None] + [f"h{l}" for l in range(1, L + 1)]
+    NEW = {name: f"new.{name}" for name in names}
+    GRAD = {name: f"grad.{name}" for name in names}
+    DATA_GRAD = {name: f"data_grad.{name}" for name in names}
 
     def put(path, value, store=rec):  # for final_pass: float arithmetic rounds nothing
         store[path] = value
@@ -156,7 +174,7 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 acc += sum(pflat[name])
             absW = [None] + [_abs_rows(plist[f"W{l}"]) for l in range(1, L + 1)]
             absWT = [None] + [[list(col) for col in zip(*absW[l])] for l in range(1, L + 1)]
-            absb = [None] + [[abs(v) for v in plist[f"b{l}"]] for l in range(1, L + 1)]
+            absb = [None] + [list(map(abs, plist[f"b{l}"])) for l in range(1, L + 1)]
             if l2:
                 sq_weights = sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1))
                 reg = l2 * sq_weights / 2
@@ -173,17 +191,17 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 rec[e + "x"] = x_arr
                 rec[e + "y"] = y_arr
                 acc += sum(x) + sum(y)
-                h_arr, h, abs_h = x_arr, x, [abs(v) for v in x]
+                h_arr, h, abs_h = x_arr, x, list(map(abs, x))
                 hs, pre, comps = [x], [None], [None]
                 h_arrs = [x_arr]
                 for l in range(1, L + 1):
                     W_arr, b = params[f"W{l}"], plist[f"b{l}"]
-                    a = [m + bi for m, bi in zip((W_arr @ h_arr).tolist(), b)]
+                    a = list(map(add, (W_arr @ h_arr).tolist(), b))
                     a = _cancel_matvec(a, absW[l], abs_h, absb[l],
                                        lambda W_arr=W_arr, h_arr=h_arr, l=l: np.abs(W_arr) @ np.abs(h_arr)
                                        + np.abs(params[f"b{l}"]))
                     a_arr = array(a)
-                    rec[f"{e}a{l}"] = a_arr
+                    rec[e + N_a[l]] = a_arr
                     acc += sum(a)
                     act = acts[l - 1]
                     if act == "sigmoid":
@@ -205,22 +223,22 @@ def run(problem, ar, batches, final_pass) -> Trace:
                         h = [v + 0 for v in a]
                         comp = None
                     h_arr = array(h)
-                    rec[f"{e}h{l}"] = h_arr
+                    rec[e + N_h[l]] = h_arr
                     acc += sum(h)
                     if comp is not None:
                         comp_arr = array(comp)
-                        aux[f"{e}comp{l}"] = comp_arr
+                        aux[e + N_comp[l]] = comp_arr
                         comps.append((comp, comp_arr))
                     else:
                         comps.append(None)
                     hs.append(h)
                     h_arrs.append(h_arr)
                     pre.append(a)
-                    abs_h = [abs(v) for v in h]
+                    abs_h = list(map(abs, h))
                 yhat, yhat_arr, aL = hs[L], h_arrs[L], pre[L]
                 rec[e + "yhat"] = yhat_arr
                 if show_error:
-                    error = _noise([u - v for u, v in zip(y, yhat)], [abs(u) + abs(v) for u, v in zip(y, yhat)])
+                    error = _noise(list(map(sub, y, yhat)), _abs_sum(y, yhat))
                     rec[e + "error"] = array(error)
                     acc += sum(error)
                 if loss_name == "bce":  # sigmoid output: -log yhat = softplus(-a), -log(1 - yhat) = softplus(a)
@@ -231,8 +249,8 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     terms_arr = array(terms)
                     value = terms_arr.sum()  # np.sum's reduction, without its wrapper
                 else:
-                    diff = [u - v for u, v in zip(y, yhat)]
-                    squares = [v * v for v in diff]
+                    diff = list(map(sub, y, yhat))
+                    squares = list(map(mul, diff, diff))
                     squares_arr = array(squares)
                     if loss_name == "sse":
                         terms = [v / 2 for v in squares]
@@ -244,8 +262,8 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 if scale != 1.0:
                     terms = [scale * v for v in terms]
                     rec[e + "loss_terms"] = array(terms)
-                else:
-                    rec[e + "loss_terms"] = terms_arr * 1.0
+                else:  # 1.0 * t is t, bit for bit
+                    rec[e + "loss_terms"] = terms_arr
                 acc += sum(terms)
                 loss = ar.scalar(scale * value)
                 if single and l2:
@@ -263,7 +281,7 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 else:
                     nout = len(y)
                     raw = [(2 * (v - u)) / nout for u, v in zip(y, yhat)] if loss_name == "mse" else \
-                        [v - u for u, v in zip(y, yhat)]
+                        list(map(sub, yhat, y))
                     dl = _noise([scale * v for v in raw], [abs_scale * (abs(u) + abs(v)) for u, v in zip(y, yhat)])
                 dl_arr = array(dl)
                 rec[e + "dL_dyhat"] = dl_arr
@@ -283,41 +301,42 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     else:
                         g = [v * 0 + 1 for v in a]
                         g_arr = array(g)
-                    rec[f"{e}gprime{l}"] = g_arr
+                    rec[e + N_gprime[l]] = g_arr
                     acc += sum(g)
                     if l == L:
-                        if out_act == "sigmoid" and loss_name == "bce":  # (1 - y) - (1 - yhat) where a > 0
+                        if loss_name == "bce":  # a sigmoid output  # (1 - y) - (1 - yhat) where a > 0
                             comp = comps[L][0]
                             raw = [(1 - u) - c if v > 0 else w - u for u, w, c, v in zip(y, yhat, comp, a)]
                             delta = _noise(raw, [abs(1 - u) + abs(c) if v > 0 else abs(w) + abs(u)
                                                  for u, w, c, v in zip(y, yhat, comp, a)])
                         else:
-                            delta = [u * v for u, v in zip(dl, g)]
+                            delta = list(map(mul, dl, g))
                     else:
                         W_next = params[f"W{l + 1}"]
                         back = (W_next.T @ delta_arr).tolist()
-                        back = _cancel_matvec(back, absWT[l + 1], [abs(v) for v in delta], None,
+                        back = _cancel_matvec(back, absWT[l + 1], list(map(abs, delta)), None,
                                               lambda W_next=W_next, d=delta_arr: np.abs(W_next).T @ np.abs(d))
                         back_arr = array(back)
-                        rec[f"{e}dL_dh{l}"] = back_arr
+                        rec[e + N_dL_dh[l]] = back_arr
                         acc += sum(back)
-                        aux[f"{e}dL_dh{l}"] = back_arr
-                        delta = [u * v for u, v in zip(g, back)]
+                        aux[e + N_dL_dh[l]] = back_arr
+                        delta = list(map(mul, g, back))
                     delta_arr = array(delta)
-                    rec[f"{e}delta{l}"] = delta_arr
+                    rec[e + N_delta[l]] = delta_arr
                     acc += sum(delta)
-                    gW = [[d * v for v in hs[l - 1]] for d in delta]
+                    prev = hs[l - 1]
+                    gW = [[d * v for v in prev] for d in delta]
                     grad[f"W{l}"] = gW
                     grad[f"b{l}"] = delta
                     if not single:
-                        rec[f"{e}grad.W{l}"] = array(gW).reshape(len(delta), len(hs[l - 1]))
-                        rec[f"{e}grad.b{l}"] = delta_arr
+                        rec[e + N_grad_W[l]] = array(gW).reshape(len(delta), len(hs[l - 1]))
+                        rec[e + N_grad_b[l]] = delta_arr
                         acc += sum(map(sum, gW))
                     else:
                         grad[f"b{l}", "array"] = delta_arr
                 W1 = params["W1"]
                 gx = (W1.T @ delta_arr).tolist()
-                gx = _cancel_matvec(gx, absWT[1], [abs(v) for v in delta], None, lambda d=delta_arr: np.abs(W1).T @ np.abs(d))
+                gx = _cancel_matvec(gx, absWT[1], list(map(abs, delta)), None, lambda d=delta_arr: np.abs(W1).T @ np.abs(d))
                 rec[e + "grad.x"] = array(gx)
                 acc += sum(gx)
                 grads.append(grad)
@@ -350,38 +369,38 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     g = gs[0]
                     if not single:
                         for other in gs[1:]:
-                            g = [u + v for u, v in zip(g, other)]
-                        t = [abs(v) for v in gs[0]]
+                            g = list(map(add, g, other))
+                        t = list(map(abs, gs[0]))
                         for other in gs[1:]:
-                            t = [u + abs(v) for u, v in zip(t, other)]
+                            t = list(map(add, t, map(abs, other)))
                         g = _noise(g, t)
                         if mean:
                             k = len(grads)
                             g = [v / k for v in g]
                     if kind == "W" and l2:
-                        aux[f"{p}data_grad.{name}"] = array(g).reshape(shape)
+                        aux[p + DATA_GRAD[name]] = array(g).reshape(shape)
                         w = pflat[name]
                         g = _noise([u + l2f * v for u, v in zip(g, w)], [abs(u) + l2f * abs(v) for u, v in zip(g, w)])
                     if single and kind == "b":  # delta(l) itself, as the general path records it
                         g_arr = grads[0][name, "array"]
                     else:
                         g_arr = array(g).reshape(shape)
-                    rec[f"{p}grad.{name}"] = g_arr
+                    rec[p + GRAD[name]] = g_arr
                     acc += sum(g)
                     new_grads[name] = g
             if lr is not None:
                 for name in names:
                     if name in frozen:
-                        rec[f"{p}new.{name}"] = params[name]
+                        rec[p + NEW[name]] = params[name]
                         continue
                     shape = params[name].shape
                     old = pflat[name]
                     step = [lr * v for v in new_grads[name]]
-                    new = _noise([u - v for u, v in zip(old, step)], [abs(u) + abs(v) for u, v in zip(old, step)])
+                    new = _noise(list(map(sub, old, step)), _abs_sum(old, step))
                     nested = [new[i * shape[1] : (i + 1) * shape[1]] for i in range(shape[0])] if len(shape) == 2 else new
                     arr = array(nested)
                     params[name], plist[name], pflat[name] = arr, nested, new
-                    rec[f"{p}new.{name}"] = arr
+                    rec[p + NEW[name]] = arr
                     acc += sum(new)
             bad = None
             if not math.isfinite(acc):  # which value, in the order recorded (as network.run finds it)
