@@ -28,6 +28,7 @@ from operator import add, mul, sub
 import numpy as np
 
 from .arithmetic import Arithmetic
+from .functions import loss_scale
 from .trace import Iteration, Trace
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -114,11 +115,6 @@ def _abs_rows(W: list) -> list:
     return [[abs(w) for w in row] for row in W]
 
 
-def _abs_cols(W: list) -> list:
-    """|W|^T as rows: the rows of W^T @ d's sums."""
-    return [list(col) for col in zip(*_abs_rows(W))]
-
-
 def run(problem, ar, batches, final_pass) -> Trace:
     """network.run for a problem `applies` takes (the same Trace, bit for bit)."""
     params = {k: ar.array(v, problem.written.get(k)) for k, v in problem.params.items()}
@@ -136,8 +132,6 @@ def run(problem, ar, batches, final_pass) -> Trace:
     learning_rate = None if problem.learning_rate is None else ar.scalar(problem.learning_rate)
     lr = None if learning_rate is None else float(learning_rate)
     l2f = float(l2)
-    from .functions import loss_scale
-
     scale = loss_scale(loss_name, problem.loss_half)
     abs_scale = abs(scale)
     mean = problem.batch_loss == "mean"
