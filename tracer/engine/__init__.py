@@ -1,6 +1,7 @@
 """The engine stage: run a Problem and record every number it computes in a Trace.
 
     network.py     the layered-network engine (forward, backward, update)
+    network_small.py  its float path for small networks: the same bits, elementwise work on Python floats
     perceptron.py  the perceptron rule: threshold output, error, update
     graph.py       the computational-graph engine (forward, local derivatives, backward)
     functions.py   the primitives: activations and losses, each beside its local derivative

@@ -47,6 +47,16 @@ class Arithmetic:
         """True if every number of `x` is finite (no overflow to inf, no nan)."""
         return bool(np.all(np.isfinite(np.asarray(x, dtype=np.float64))))
 
+    def first_nonfinite(self, items) -> str | None:
+        """The first path of `items` ((path, value), in order) whose value is not finite, or None.
+        One isfinite over every value at once (an iteration records dozens of small arrays); the
+        values one by one only when some number is not finite, to say which path it is."""
+        if not items:
+            return None
+        if np.isfinite(np.concatenate([v.ravel() if hasattr(v, "ravel") else np.ravel(v) for _, v in items])).all():
+            return None
+        return next((path for path, v in items if not self.finite(v)), None)
+
     def round(self, x):
         return x
 
@@ -62,8 +72,9 @@ class Arithmetic:
         a handout never prints the residue. Judged against the computation's own operands, so a
         genuinely tiny value (a saturated unit's 1 - h) is kept whatever else the trace holds."""
         value = np.asarray(value)
-        noise = np.asarray([abs(v) <= self.cancellation * t for v, t in
-                            zip(np.ravel(value), np.ravel(np.broadcast_to(terms, value.shape)))]).reshape(value.shape)
+        # elementwise, as a loop over the numbers would compare them: |v| <= c * t, false for nan
+        # (terms has value's shape, or is a number)
+        noise = np.abs(value) <= self.cancellation * terms
         if not noise.any():
             return value
         return np.where(noise, value * 0, value)
@@ -162,6 +173,18 @@ class Exact(Arithmetic):
 
     def finite(self, x) -> bool:
         return all(self.ctx.isfinite(v) for v in np.ravel(np.asarray(x, dtype=object)))
+
+    def first_nonfinite(self, items) -> str | None:
+        return next((path for path, v in items if not self.finite(v)), None)
+
+    def cancel(self, value, terms):
+        """Arithmetic.cancel, one mpf comparison at a time."""
+        value = np.asarray(value)
+        noise = np.asarray([abs(v) <= self.cancellation * t for v, t in
+                            zip(np.ravel(value), np.ravel(np.broadcast_to(terms, value.shape)))]).reshape(value.shape)
+        if not noise.any():
+            return value
+        return np.where(noise, value * 0, value)
 
     cancellation = 1e-40
 

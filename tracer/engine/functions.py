@@ -50,7 +50,8 @@ def _sigmoid_pair(a, ops: Ops = FLOAT):
     e = exp(-|a|) (|-a| = |a|), chosen by the sign of a; -a >= 0 is a <= 0, also at -0.0 and nan.
     The same numbers, bit for bit, as two calls of _sigmoid."""
     e = ops.exp(-np.abs(a))
-    low, high = 1 / (1 + e), e / (1 + e)
+    d = 1 + e
+    low, high = 1 / d, e / d
     return np.where(a >= 0, low, high), np.where(a <= 0, low, high)
 
 
@@ -104,7 +105,10 @@ def complement(act: str, a, h, ops: Ops = FLOAT):
     if act == "tanh":
         return _sech2(a, ops)
     if act == "softmax":
-        return np.array([sum(h[j] for j in range(len(h)) if j != k) for k in range(len(h))], dtype=h.dtype)
+        # float64: the same sums, left to right from 0, over Python floats (the same IEEE additions
+        # as over numpy's scalars, a fraction of the time)
+        terms = h.tolist() if h.dtype == np.float64 else h
+        return np.array([sum(terms[j] for j in range(len(h)) if j != k) for k in range(len(h))], dtype=h.dtype)
     return None
 
 
@@ -128,6 +132,15 @@ def _safe_div(num, den):
     with np.errstate(divide="ignore"):
         out[nz] = num[nz] / den[nz]
     return out
+
+
+def _quiet_div(num, den):
+    """_safe_div's numbers, without its masks, for a caller whose errstate ignores every floating
+    point error (the engine's run): num / den where num is not 0, num * 0 where it is. The 0/0 and
+    x/0 it computes and throws away would warn elsewhere."""
+    if num.dtype != np.float64 or den.dtype != np.float64 or num.shape != den.shape:
+        return _safe_div(num, den)
+    return np.where(num != 0, num / den, num * 0)
 
 
 def _xlogy_neg(c, p, ops: Ops):
@@ -166,6 +179,34 @@ def loss_value(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, from_outpu
     raise ValueError(loss)
 
 
+def loss_terms_and_value(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, from_output: bool = False):
+    """(loss_terms(...), loss_value(...)), the same numbers bit for bit, each log or square taken
+    once: the value is the sum (or mean) of the very terms, except sse, whose terms are the squares
+    halved and whose value is the sum of the squares halved (as loss_value computes it)."""
+    if loss in ("bce", "ce") and from_output:
+        total = _xlogy_neg(y, yhat, ops)
+        if loss == "bce":
+            total = total + _xlogy_neg(1 - y, 1 - yhat, ops)
+        return total, np.sum(total)
+    if loss == "bce":
+        terms = y * ops.softplus(-a) + (1 - y) * ops.softplus(a)
+        return terms, np.sum(terms)
+    if loss == "ce":
+        neg_log = -_log_softmax(a, ops) if out_act == "softmax" else ops.softplus(-a)
+        terms = np.where(y != 0, y * neg_log, y * 0)
+        return terms, np.sum(terms)
+    diff = y - yhat
+    if loss in ("mse", "sse"):
+        squares = diff**2
+        if loss == "sse":
+            return squares / 2, np.sum(squares) / 2
+        return squares, np.sum(squares) / len(y)
+    if loss == "mae":
+        terms = np.abs(diff)
+        return terms, np.sum(terms) / len(y)
+    raise ValueError(loss)
+
+
 def loss_scale(loss: str, half: bool) -> float:
     """The factor from the default form of a squared error to the one `loss_half` chooses."""
     if loss == "sse" and not half:
@@ -194,16 +235,18 @@ def loss_terms(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, from_outpu
     raise ValueError(loss)
 
 
-def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_yhat=None):
+def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_yhat=None, quiet: bool = False):
     """d loss / d yhat. May be infinite where yhat saturates against a label.
 
-    `one_minus_yhat` defaults to sigmoid(-a), which has no cancellation.
+    `one_minus_yhat` defaults to sigmoid(-a), which has no cancellation. `quiet`: the caller
+    ignores floating point errors (np.errstate(all="ignore")), so quotients may be taken unmasked.
     """
+    div = _quiet_div if quiet else _safe_div
     if loss == "bce":
         one_minus = _sigmoid(-a, ops) if one_minus_yhat is None else one_minus_yhat
-        return -_safe_div(y, yhat) + _safe_div(1 - y, one_minus)
+        return -div(y, yhat) + div(1 - y, one_minus)
     if loss == "ce":
-        return -_safe_div(y, yhat)
+        return -div(y, yhat)
     n = len(y)
     if loss == "mse":
         return 2 * (yhat - y) / n
@@ -216,11 +259,14 @@ def loss_grad(loss: str, out_act: str, y, yhat, a, ops: Ops = FLOAT, one_minus_y
     raise ValueError(loss)
 
 
-def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime, ops: Ops = FLOAT, one_minus_yhat=None):
+def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime, ops: Ops = FLOAT, one_minus_yhat=None,
+                 sigmoid_comp=None):
     """delta(L) = d loss / d a(L).
 
     Where the product dL/dyhat * g'(a) simplifies exactly, use the simplified
     form: it stays finite when yhat saturates (the product would be inf * 0).
+    `sigmoid_comp` is sigmoid(-a) where the caller has it already (the forward pass's complement):
+    used instead of evaluating it again, the same numbers.
     """
     if out_act == "softmax":  # ce: J^T (-y / yhat) = yhat * sum(y) - y
         return yhat * np.sum(y) - y
@@ -229,8 +275,10 @@ def output_delta(loss: str, out_act: str, y, yhat, a, dl_dyhat, gprime, ops: Ops
             return yhat - y
         # yhat - y = (1 - y) - (1 - yhat): where yhat is near 1, from 1 - yhat = sigmoid(-a), which
         # keeps its digits (yhat - 1 is 0 in float64 from a = 37 on)
-        return np.where(a > 0, (1 - y) - _sigmoid(-a, ops), yhat - y)
+        comp = _sigmoid(-a, ops) if sigmoid_comp is None else sigmoid_comp
+        return np.where(a > 0, (1 - y) - comp, yhat - y)
     if out_act == "sigmoid" and loss == "ce":
-        one_minus = _sigmoid(-a, ops) if one_minus_yhat is None else one_minus_yhat
+        one_minus = one_minus_yhat if one_minus_yhat is not None else (
+            _sigmoid(-a, ops) if sigmoid_comp is None else sigmoid_comp)
         return -y * one_minus
     return dl_dyhat * gprime
