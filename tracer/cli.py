@@ -57,6 +57,10 @@ def _positive_float(text: str) -> float:
     return value
 
 
+JOBS_HELP = ("worker processes for a batch (default: the CPUs this process may use; 1: no pool, one process); "
+             "the output is the same whatever N")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bptrace",
@@ -115,6 +119,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="do not name the likely mistake of each wrong answer (docs/diagnosis.md)")
     check.add_argument("--gradebook", metavar="FILE.csv",
                        help="grade every file into a CSV gradebook, one row per file, instead of printing reports")
+    check.add_argument("--jobs", metavar="N", help=JOBS_HELP)
     variant = check.add_argument_group("variants (a spec with randomize:; see `bptrace variants`)")
     variant.add_argument("--seed", type=_seed, metavar="S",
                          help="grade each file against its own variant, found from its `variant:` or student id")
@@ -145,6 +150,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="blank lines of working room under each question (default: the spec's sheet.space, else 4)")
     variants.add_argument("--solution", choices=("asked", "full"),
                           help="asked: the solution shows what the sheet asks (default); full: the whole handout")
+    variants.add_argument("--jobs", metavar="N", help=JOBS_HELP)
     variants.set_defaults(handler=_cmd_variants)
 
     examples = sub.add_parser("examples", help="list the built-in examples",
@@ -221,7 +227,7 @@ def _cmd_check(args) -> int:
     from .grade.gradebook import (
         answer_files,
         check_gradebook_target,
-        grade_one,
+        grade_all,
         write_gradebook,
     )
     from .grade.grading import Tolerance
@@ -233,6 +239,7 @@ def _cmd_check(args) -> int:
     tolerance = None
     if args.sig_figs is not None or args.abs_tol is not None or args.rel_tol is not None:
         tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
+    jobs = _jobs(args.jobs)
     if args.published:
         return _check_published(args, tolerance)
     if not args.answers:
@@ -256,7 +263,7 @@ def _cmd_check(args) -> int:
     if not files:
         raise TracerError("no answer files found in " + ", ".join(args.answers))
     if args.gradebook:
-        batch = write_gradebook(checker, files, args.gradebook)
+        batch = write_gradebook(checker, files, args.gradebook, jobs=jobs)
         print(f"{batch.summary()}; gradebook: {printable(args.gradebook)}")
         return batch.exit_code
     if len(args.answers) == 1 and not os.path.isdir(args.answers[0]):
@@ -264,8 +271,7 @@ def _cmd_check(args) -> int:
         sys.stdout.write(format_report(report, args.fmt))
         return report.exit_code
     results, code = [], 0
-    for path in files:
-        row = grade_one(checker, path)
+    for row in grade_all(checker, files, jobs):
         if row.report is None:
             print(f"error: {printable(path)}: {printable(row.status)}", file=sys.stderr)
             code = 2
@@ -300,11 +306,12 @@ def _cmd_variants(args) -> int:
     from .homework.variants import Generator, numbered_ids, write_variants
     from .problem.spec import load_problem
 
+    jobs = _jobs(args.jobs)
     generator = Generator(load_problem(args.spec), args.seed)
     ids = read_roster(args.roster) if args.roster else numbered_ids(args.count)
     written = write_variants(generator, ids, args.fmt, args.output, student_ids=args.roster is not None,
                              progress=Progress(len(ids), label="variants"), space=args.space, solution=args.solution,
-                             force=args.force, inputs=[args.spec, args.roster])
+                             force=args.force, inputs=[args.spec, args.roster], jobs=jobs)
     for vid in written.redrawn:
         print(f"note: {vid}'s first acceptable draw repeated an earlier variant and was redrawn; "
               "`check --seed` finds it again with the same roster (or numbering)", file=sys.stderr)
@@ -327,6 +334,23 @@ def _cmd_schema(args) -> int:
 
     _write(json.dumps(spec_schema(), indent=2) + "\n", _output(args.output))
     return 0
+
+
+def _jobs(text: str | None) -> int:
+    """--jobs N: a whole number >= 1 (checked here, not by argparse, so the error is one line)."""
+    from .pool import available_cpus
+
+    from .errors import TracerError
+
+    if text is None:
+        return available_cpus()
+    try:
+        value = int(text)
+    except ValueError:
+        raise TracerError(f"--jobs: expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise TracerError(f"--jobs: expected a whole number >= 1, got {value}")
+    return value
 
 
 def _output(output: str | None, inputs=()):
