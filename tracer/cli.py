@@ -76,6 +76,8 @@ def _build_parser() -> argparse.ArgumentParser:
     src = render.add_mutually_exclusive_group(required=True)
     src.add_argument("spec", nargs="?", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
+    render.add_argument("more", nargs="*", metavar="SPEC",
+                        help="more specs: each is written into -o DIR as <spec name>.<format's suffix>")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
                         help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); html: one self-contained page (MathML, inline SVG; needs latex2mathml); answers: a blank answer file for "
                              "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML "
@@ -95,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="refuse a run whose memory or output would pass MB megabytes (default 500)")
     render.add_argument("--notation", metavar="PROFILE",
                         help="notation profile: default, lecture, hidden-output, layered or node (overrides the spec's)")
+    render.add_argument("--jobs", metavar="N", help=JOBS_HELP + " (with several SPECs)")
     render.set_defaults(handler=_cmd_render)
 
     check = sub.add_parser(
@@ -173,6 +176,13 @@ def _cmd_render(args) -> int:
     from .problem.examples import example_path
     from .problem.spec import load_problem
 
+    jobs = _jobs(args.jobs)
+    if args.more:  # several specs, into a folder
+        from .render_many import render_many
+
+        overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation", "figures")}
+        render_many([args.spec, *args.more], args.fmt, args.output, overrides, args.budget, jobs)
+        return 0
     output = _output(args.output, [args.spec])
     problem = load_problem(example_path(args.example) if args.example else args.spec)
     if args.fmt == "pdf" and output is None:
@@ -337,20 +347,9 @@ def _cmd_schema(args) -> int:
 
 
 def _jobs(text: str | None) -> int:
-    """--jobs N: a whole number >= 1 (checked here, not by argparse, so the error is one line)."""
-    from .pool import available_cpus
+    from .pool import parse_jobs
 
-    from .errors import TracerError
-
-    if text is None:
-        return available_cpus()
-    try:
-        value = int(text)
-    except ValueError:
-        raise TracerError(f"--jobs: expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise TracerError(f"--jobs: expected a whole number >= 1, got {value}")
-    return value
+    return parse_jobs(text)
 
 
 def _output(output: str | None, inputs=()):

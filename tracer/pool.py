@@ -11,6 +11,9 @@ the caller, in the parent, which is why a pool changes nothing a user can see bu
 
 - `jobs` 1, or fewer items than `2 * jobs` (one check of one file is not slowed by starting
   workers), runs in this process, lazily: today's sequential path, no pool.
+- Otherwise the first item still runs in this process, before the pool starts: it imports what
+  the work needs and fills the caches, and forked workers inherit them (else each worker would
+  import sympy again, costing more than a small batch gains).
 - Linux forks (a worker inherits `state` without pickling it: the checker's trace, the
   variant generator); elsewhere workers are spawned (fork is unsafe on macOS, absent on
   Windows) and `state` is pickled once per worker.
@@ -38,6 +41,7 @@ from .errors import TracerError
 T = TypeVar("T")
 R = TypeVar("R")
 
+FORK = sys.platform.startswith("linux")  # elsewhere: spawn (tests set it False to run that path)
 MAX_CHUNK = 32  # items per task at most: large chunks leave one worker finishing alone
 
 _state: Any = None  # a worker's state: inherited by fork, or unpickled by _start under spawn
@@ -49,6 +53,19 @@ def available_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def parse_jobs(text: str | None) -> int:
+    """`--jobs N`: a whole number >= 1; None: every available CPU."""
+    if text is None:
+        return available_cpus()
+    try:
+        value = int(text)
+    except ValueError:
+        raise TracerError(f"--jobs: expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise TracerError(f"--jobs: expected a whole number >= 1, got {value}")
+    return value
 
 
 def pooled(n_items: int, jobs: int) -> bool:
@@ -71,12 +88,16 @@ def ordered_map(func: Callable[[Any, T], R], items: Iterable[T], state: Any = No
         for item in items:
             yield func(state, item)
         return
-    yield from _pooled(func, items, state, min(jobs, len(items)), chunksize or chunk_size(len(items), jobs))
+    # The first item runs here: it imports what the work needs (sympy, the templates) and fills
+    # the caches once, and every forked worker inherits them instead of paying for its own.
+    yield func(state, items[0])
+    rest = items[1:]
+    yield from _pooled(func, rest, state, min(jobs, len(rest)), chunksize or chunk_size(len(rest), jobs))
 
 
 def _pooled(func, items, state, jobs: int, chunksize: int):
     global _state
-    fork = sys.platform.startswith("linux")
+    fork = FORK
     context = multiprocessing.get_context("fork" if fork else "spawn")
     before, _state = _state, state  # a forked worker starts with it
     try:
