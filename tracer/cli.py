@@ -283,7 +283,7 @@ def _cmd_check(args) -> int:
     results, code = [], 0
     for row in grade_all(checker, files, jobs):
         if row.report is None:
-            print(f"error: {printable(path)}: {printable(row.status)}", file=sys.stderr)
+            print(f"error: {printable(row.file)}: {printable(row.status)}", file=sys.stderr)
             code = 2
         else:
             code = max(code, row.report.exit_code)
