@@ -29,6 +29,7 @@ the caller, in the parent, which is why a pool changes nothing a user can see bu
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -100,10 +101,14 @@ def _pooled(func, items, state, jobs: int, chunksize: int):
     fork = FORK
     context = multiprocessing.get_context("fork" if fork else "spawn")
     before, _state = _state, state  # a forked worker starts with it
+    if fork:  # the parent's objects (sympy's are many) out of the workers' garbage collection: a
+        gc.freeze()  # collection would touch, and so copy, every page they share with the parent
     try:
         pool = context.Pool(jobs, initializer=_start, initargs=(None if fork else pickle.dumps(state),))
     finally:
         _state = before  # the parent's own copy is not kept alive by this module
+        if fork:
+            gc.unfreeze()
     try:
         for ok, value in pool.imap(_Call(func), items, chunksize):
             if not ok:

@@ -321,3 +321,47 @@ def test_an_exception_that_does_not_pickle_crosses_as_its_text():
     back = pickle.loads(pickle.dumps(stand_in))
     assert str(back) == "a reason" and back.exit_code == 3
     assert pool.portable(SpecError("x", "y")).where == "x"
+
+
+def test_prefetched_variants_are_the_ones_a_lookup_replays():
+    """check --seed with --count or a roster draws the batch ahead in a pool (Lookup.prefetch):
+    the same variants, and a draw that fails is met again, with the same error, in its turn."""
+    from tracer.homework.variants import Lookup
+
+    spec = {**TINY, "randomize": {**TINY["randomize"], "attempts": 60}}  # v005 cannot be drawn
+    ahead, replayed = Lookup(Generator(load_problem(spec), 7), count=6), Lookup(Generator(load_problem(spec), 7), count=6)
+    ahead.prefetch(6, jobs=2)
+    assert len(ahead._batch) == 4
+    for vid in numbered_ids(4):
+        a, b = ahead.variant(vid), replayed.variant(vid)
+        assert (a.attempt, a.redrawn, a.problem.data[0].x.tolist()) == (b.attempt, b.redrawn, b.problem.data[0].x.tolist())
+    errors = []
+    for lookup in (ahead, replayed):
+        with pytest.raises(TracerError) as err:
+            lookup.variant("v006")
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and errors[0].startswith("variant v005: no draw met the constraints")
+
+
+def test_ctrl_c_leaves_no_half_written_file_and_no_worker(tmp_path):
+    """Ctrl-C reaches the whole process group: the workers ignore it, the parent stops the pool,
+    removes the file it was writing and exits 130."""
+    import signal
+    import time
+
+    (tmp_path / "hw.yaml").write_text(yaml.safe_dump(HOMEWORK))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "tracer.cli", "variants", "hw.yaml", "--count", "200", "--seed", "1",
+                             "-o", "out", "--jobs", "2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((tmp_path / "out").glob("*.md"))) < 20 and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stdout, stderr) == (130, "", "error: interrupted\n")
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+    assert not (tmp_path / "out" / "variants.json").exists()
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):  # nothing of the group is left running
+        os.killpg(proc.pid, 0)
