@@ -46,6 +46,7 @@ FORK = sys.platform.startswith("linux")  # elsewhere: spawn (tests set it False 
 MAX_CHUNK = 32  # items per task at most: large chunks leave one worker finishing alone
 
 _state: Any = None  # a worker's state: inherited by fork, or unpickled by _start under spawn
+_in_worker = False  # a worker's own batches run in it (a pool's workers may not start processes)
 
 
 def available_cpus() -> int:
@@ -85,7 +86,7 @@ def ordered_map(func: Callable[[Any, T], R], items: Iterable[T], state: Any = No
 
     `func` must be a module-level function (it is sent to workers by name)."""
     items = list(items)
-    if not pooled(len(items), jobs):
+    if _in_worker or not pooled(len(items), jobs):
         for item in items:
             yield func(state, item)
         return
@@ -105,10 +106,16 @@ def _pooled(func, items, state, jobs: int, chunksize: int):
         gc.freeze()  # collection would touch, and so copy, every page they share with the parent
     try:
         pool = context.Pool(jobs, initializer=_start, initargs=(None if fork else pickle.dumps(state),))
+    except OSError:  # no processes to be had (a limit on them): the work is done here instead
+        pool = None
     finally:
         _state = before  # the parent's own copy is not kept alive by this module
         if fork:
             gc.unfreeze()
+    if pool is None:
+        for item in items:
+            yield func(state, item)
+        return
     try:
         for ok, value in pool.imap(_Call(func), items, chunksize):
             if not ok:
@@ -121,7 +128,8 @@ def _pooled(func, items, state, jobs: int, chunksize: int):
 
 
 def _start(pickled_state: bytes | None) -> None:
-    global _state
+    global _state, _in_worker
+    _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if pickled_state is not None:
         _state = pickle.loads(pickled_state)

@@ -365,3 +365,12 @@ def test_ctrl_c_leaves_no_half_written_file_and_no_worker(tmp_path):
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):  # nothing of the group is left running
         os.killpg(proc.pid, 0)
+
+
+def test_no_processes_to_be_had_means_the_work_is_done_here(monkeypatch):
+    class NoProcesses:
+        def Pool(self, *args, **kwargs):  # noqa: N802 - multiprocessing's name
+            raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(pool.multiprocessing, "get_context", lambda method: NoProcesses())
+    assert list(pool.ordered_map(_square, range(6), state=2, jobs=2)) == [x * x + 2 for x in range(6)]
