@@ -120,7 +120,8 @@ def test_check_reports_and_their_errors_are_the_same_with_a_pool(submissions, fm
         "subs/bad.json", "subs/bomb.yaml", "subs/words.csv"]  # one line each, in file order
 
 
-def test_check_with_seed_is_the_same_with_a_pool(tmp_path):
+@pytest.mark.parametrize("count", [("--count", 4), ()])
+def test_check_with_seed_is_the_same_with_a_pool(tmp_path, count):
     """Keys of variants drawn with duplicate redraws, a wrong one, one past --count, one without an id."""
     (tmp_path / "hw.yaml").write_text(yaml.safe_dump(TINY))
     gen = Generator(load_problem(TINY), 7)
@@ -135,12 +136,12 @@ def test_check_with_seed_is_the_same_with_a_pool(tmp_path):
         (subs / f"{v.id}-wrong.json").write_text(json.dumps(wrong))
     (subs / "past.json").write_text(json.dumps({"variant": "v009", "iter1.yhat": 0.5}))
     (subs / "nobody.json").write_text(json.dumps({"iter1.yhat": 0.5}))
-    one, two = both(tmp_path, "check", "hw.yaml", "subs", "--seed", 7, "--count", 4, "--gradebook", "gb.csv",
-                    out="gb.csv")
+    one, two = both(tmp_path, "check", "hw.yaml", "subs", "--seed", 7, *count, "--gradebook", "gb.csv", out="gb.csv")
     assert one == two
     rows = {r["file"]: r["status"] for r in csv.DictReader(io.StringIO(one[3]["gb.csv"].decode()))}
     assert all(rows[f"subs/{v.id}.json"] == rows[f"subs/{v.id}-wrong.json"] == "graded" for v in variants)
-    assert rows["subs/past.json"].startswith("not gradable: v009: past the numbered variants drawn (--count 4)")
+    assert rows["subs/past.json"].startswith("not gradable: v009: past the numbered variants drawn (--count 4)" if count
+                                             else "not gradable: v009: variant v005: no draw met the constraints")
     assert rows["subs/nobody.json"] == "not gradable: no student or variant id: with --seed, the variant is found from it"
     assert one[2] == 2
 

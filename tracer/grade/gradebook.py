@@ -136,7 +136,7 @@ def grade_all(checker: Checker, files: list[Path], jobs: int = 1, reports: bool 
     Without `reports`, a row graded in a pool keeps only its report's Verdicts (all a gradebook reads)."""
     slim = not reports and pooled(len(files), jobs)
     if pooled(len(files), jobs) and hasattr(checker, "prepare"):  # a VariantChecker: variants drawn ahead
-        checker.prepare(len(files), jobs)
+        checker.prepare(files, jobs)
     return ordered_map(_graded_row if slim else grade_one, files, state=checker, jobs=jobs)
 
 

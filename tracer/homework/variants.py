@@ -219,11 +219,8 @@ class Lookup:
         """Draw the batch's first `n` variants (all of a roster) ahead, the draws in a pool of `jobs`
         (Generator.candidate) and settled here in order, so that forked checkers inherit them
         instead of each replaying the batch. Only speed changes: `variant` finds the same ones,
-        and a draw that fails is left for `variant` to meet (and report) again. Without a roster or
-        --count the ids may be students' own (drawn alone), so nothing is drawn ahead."""
-        if self.order is None and self.count is None:
-            return
-        ids = self.order if self.order is not None else numbered_ids(min(n, self.count))
+        and a draw that fails is left for `variant` to meet (and report) again."""
+        ids = self.order if self.order is not None else numbered_ids(min(n, self.count or MAX_NUMBERED))
         todo = ids[len(self._batch):]
         for found in ordered_map(_candidate, todo, state=self.gen, jobs=jobs):
             if isinstance(found, Exception):
@@ -241,6 +238,13 @@ class Lookup:
             self._taken.add(_fingerprint(v.problem))
             self._batch.append(v)
         return self._batch[index]
+
+
+def _sheet_id(path) -> str | None:
+    try:
+        return submission_id(read_answers(path))[0]
+    except Exception:  # noqa: BLE001 - only a guess: the file's own error is reported when it is graded
+        return None
 
 
 def _candidate(gen: Generator, vid: str):
@@ -266,9 +270,15 @@ class VariantChecker:
         self.diagnosis = diagnosis
         self._checkers: dict[str, Checker] = {}
 
-    def prepare(self, n_files: int, jobs: int) -> None:
-        """Before `n_files` are graded in a pool (gradebook.grade_all): their variants drawn ahead."""
-        self.lookup.prefetch(n_files, jobs)
+    def prepare(self, files: list, jobs: int) -> None:
+        """Before `files` are graded in a pool (gradebook.grade_all): their variants drawn ahead,
+        a roster's, or as many numbered ones as files when --count is given or the first sheet
+        that reads names a numbered variant (students' own ids, drawn alone, need no replay)."""
+        lookup = self.lookup
+        if lookup.order is None and lookup.count is None and not any(
+                NUMBERED.fullmatch(vid or "") for vid in map(_sheet_id, files[:3])):
+            return
+        lookup.prefetch(len(files), jobs)
 
     def checker_for(self, vid: str) -> Checker:
         if vid not in self._checkers:
