@@ -84,7 +84,8 @@ def _build_parser() -> argparse.ArgumentParser:
                              "numerical questions for the asked quantities")
     render.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE instead of standard output (required for pdf); Markdown's figures "
-                             "are written beside it as FILE-stem.network.svg")
+                             "are written beside it as FILE-stem.network.svg; with several SPECs, a folder "
+                             "(created if missing)")
     render.add_argument("--figures", metavar="LIST",
                         help="the figures to show: none, or a comma-separated list such as network,network@1:gradients (a graph: graph,graph:values) "
                              "(overrides the spec's figures:; see docs/spec.md)")
