@@ -1,13 +1,17 @@
 """Batch commands on every core (`--jobs`, tracer/pool.py), as RATIOS of --jobs N to --jobs 1.
 
-    python bench/bench_jobs.py [--repeats N] [--jobs N]     (or: python bench/run.py jobs)
+    python bench/bench_jobs.py [--repeats N] [--jobs N] [--only check|variants]     (or: python bench/run.py jobs)
 
 Rows (each the CLI end to end, subject and baseline interleaved, one warm-up round first):
   check      `bptrace check SPEC FOLDER --gradebook gb.csv`, bench_check.py's 1,000 generated
              lecture submissions            --jobs N  vs  --jobs 1
   variants   `bptrace variants SPEC --count 1000 --seed 1 --to markdown -o DIR`, bench_variants.py's
              spec                           --jobs N  vs  --jobs 1
-Each row prints n, the median and minimum of both, and the ratio of medians (and of minima).
+Each row prints n, the median and minimum of both, and the ratio of medians (and of minima), and
+the median CPU seconds of each (user + system, the pool's workers included) and their ratio: the
+work the pool adds. On a machine whose other users keep every core busy, the wall ratio cannot go
+below what the scheduler gives this session (Linux shares CPU between sessions, autogroups, not
+processes, so more processes get no more of it); the CPU ratio does not depend on that.
 The outputs of the two are compared byte for byte every round (the script fails if they differ).
 N defaults to the CPUs available to the process. The load average is printed before and
 after: on a shared machine the ratio is what the other jobs leave of the second core.
@@ -19,6 +23,7 @@ import argparse
 import filecmp
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -44,13 +49,21 @@ def _env() -> dict:
     return env
 
 
-def _timed(cmd: list[str], cwd: Path, ok=(0, 1, 2)) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    """CPU seconds (user + system) of every finished child, its pool's workers included (each
+    process adds those of the children it waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], cwd: Path, ok=(0, 1, 2)) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run."""
+    cpu, start = _cpu(), time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, stdin=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}: {proc.stderr.decode()[-300:]}")
-    return elapsed
+    return elapsed, _cpu() - cpu
 
 
 def _same_tree(a: Path, b: Path) -> bool:
@@ -65,7 +78,7 @@ def _same_tree(a: Path, b: Path) -> bool:
 
 def row(label: str, cmd, out_one: Path, out_n: Path, cwd: Path, jobs: int, repeats: int) -> tuple[bool, str]:
     """Interleaved rounds of --jobs N then --jobs 1 (after a warm-up of each); the outputs compared each round."""
-    def run(jobs_value: int, out: Path) -> float:
+    def run(jobs_value: int, out: Path) -> tuple[float, float]:
         if out.is_dir():
             shutil.rmtree(out)
         return _timed(cmd(out) + ["--jobs", str(jobs_value)], cwd)
@@ -76,9 +89,14 @@ def row(label: str, cmd, out_one: Path, out_n: Path, cwd: Path, jobs: int, repea
         many.append(run(jobs, out_n))
         one.append(run(1, out_one))
         same = same and _same_tree(out_one, out_n)
-    text = (f"{label:<44} n={repeats}  --jobs {jobs}: {statistics.median(many):6.2f} s (min {min(many):.2f})  "
-            f"--jobs 1: {statistics.median(one):6.2f} s (min {min(one):.2f})  "
-            f"ratio {statistics.median(many) / statistics.median(one):.2f} (of minima {min(many) / min(one):.2f})"
+    wall_n, wall_1 = [w for w, _ in many], [w for w, _ in one]
+    cpu_n, cpu_1 = statistics.median(c for _, c in many), statistics.median(c for _, c in one)
+    text = (f"{label}, n={repeats}\n"
+            f"  wall  --jobs {jobs}: {statistics.median(wall_n):6.2f} s (min {min(wall_n):.2f})  "
+            f"--jobs 1: {statistics.median(wall_1):6.2f} s (min {min(wall_1):.2f})  "
+            f"ratio {statistics.median(wall_n) / statistics.median(wall_1):.2f} (of minima {min(wall_n) / min(wall_1):.2f})\n"
+            f"  CPU   --jobs {jobs}: {cpu_n:6.2f} s  --jobs 1: {cpu_1:6.2f} s  ratio {cpu_n / cpu_1:.2f} "
+            f"(what the pool adds to the work)\n"
             f"  outputs identical: {'yes' if same else 'NO'}")
     return same, text
 
@@ -89,6 +107,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=available_cpus())
+    parser.add_argument("--only", choices=("check", "variants"), help="run one row")
     args = parser.parse_args(argv)
     jobs = max(args.jobs, 2)
     work = Path(tempfile.mkdtemp(prefix="bench_jobs_"))
@@ -105,15 +124,16 @@ def main(argv: list[str]) -> int:
               f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"check: {bench_check.N} submissions ({', '.join(f'{k} {v}' for k, v in kinds.items())}); "
               f"variants: {VARIANTS} of bench_variants.py's 2-2-1 spec in Markdown\n")
-        results = [
-            row("check 1,000 files -> gradebook", lambda out: cli + ["check", str(bench_check.SPEC), "subs",
-                                                                      "--gradebook", out.name],
-                work / "gb1.csv", work / "gbn.csv", work, jobs, args.repeats),
-            row(f"variants --count {VARIANTS} --to markdown",
-                lambda out: cli + ["variants", "hw.yaml", "--count", str(VARIANTS), "--seed", "1", "--to", "markdown",
-                                   "-o", out.name],
-                work / "v1", work / "vn", work, jobs, args.repeats),
-        ]
+        results = []
+        if args.only in (None, "check"):
+            results.append(row("check 1,000 files -> gradebook",
+                               lambda out: cli + ["check", str(bench_check.SPEC), "subs", "--gradebook", out.name],
+                               work / "gb1.csv", work / "gbn.csv", work, jobs, args.repeats))
+        if args.only in (None, "variants"):
+            results.append(row(f"variants --count {VARIANTS} --to markdown",
+                               lambda out: cli + ["variants", "hw.yaml", "--count", str(VARIANTS), "--seed", "1",
+                                                  "--to", "markdown", "-o", out.name],
+                               work / "v1", work / "vn", work, jobs, args.repeats))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for _, text in results:
