@@ -59,6 +59,8 @@ def _positive_float(text: str) -> float:
 
 _NO_CACHE = ("derive and print every formula with sympy and compile every template, reading and writing no "
              "cache (see `bptrace cache`)")
+JOBS_HELP = ("worker processes for a batch (default: the CPUs this process may use; 1: no pool, one process); "
+             "the output is the same whatever N")
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -77,6 +79,8 @@ def _build_parser() -> argparse.ArgumentParser:
     src = render.add_mutually_exclusive_group(required=True)
     src.add_argument("spec", nargs="?", metavar="SPEC", help="problem spec file (.yaml, .yml or .json)")
     src.add_argument("--example", metavar="NAME", help="a built-in example (see `bptrace examples`)")
+    render.add_argument("more", nargs="*", metavar="SPEC",
+                        help="more specs: each is written into -o DIR as <spec name>.<format's suffix>")
     render.add_argument("--to", dest="fmt", choices=FORMATS, default="markdown",
                         help="output format (default: markdown); pdf: the LaTeX compiled with latexmk (needs TeX and -o); html: one self-contained page (MathML, inline SVG; needs latex2mathml); answers: a blank answer file for "
                              "`bptrace check` (YAML; JSON or CSV with -o FILE.json / FILE.csv); moodle: Moodle XML, "
@@ -84,7 +88,8 @@ def _build_parser() -> argparse.ArgumentParser:
                              "moodle-elements: a numerical question per asked element")
     render.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE instead of standard output (required for pdf); Markdown's figures "
-                             "are written beside it as FILE-stem.network.svg")
+                             "are written beside it as FILE-stem.network.svg; with several SPECs, a folder "
+                             "(created if missing)")
     render.add_argument("--figures", metavar="LIST",
                         help="the figures to show: none, or a comma-separated list such as network,network@1:gradients (a graph: graph,graph:values) "
                              "(overrides the spec's figures:; see docs/spec.md)")
@@ -97,6 +102,7 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="refuse a run whose memory or output would pass MB megabytes (default 500)")
     render.add_argument("--notation", metavar="PROFILE",
                         help="notation profile: default, lecture, hidden-output, layered or node (overrides the spec's)")
+    render.add_argument("--jobs", metavar="N", help=JOBS_HELP + " (with several SPECs)")
     render.set_defaults(handler=_cmd_render)
 
     check = sub.add_parser(
@@ -129,6 +135,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="do not name the likely mistake of each wrong answer (docs/diagnosis.md)")
     check.add_argument("--gradebook", metavar="FILE.csv",
                        help="grade every file into a CSV gradebook, one row per file, instead of printing reports")
+    check.add_argument("--jobs", metavar="N", help=JOBS_HELP)
     variant = check.add_argument_group("variants (a spec with randomize:; see `bptrace variants`)")
     variant.add_argument("--seed", type=_seed, metavar="S",
                          help="grade each file against its own variant, found from its `variant:` or student id")
@@ -164,6 +171,7 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="blank lines of working room under each question (default: the spec's sheet.space, else 4)")
     variants.add_argument("--solution", choices=("asked", "full"),
                           help="asked: the solution shows what the sheet asks (default); full: the whole handout")
+    variants.add_argument("--jobs", metavar="N", help=JOBS_HELP)
     variants.set_defaults(handler=_cmd_variants)
 
     examples = sub.add_parser("examples", help="list the built-in examples",
@@ -196,6 +204,13 @@ def _cmd_render(args) -> int:
     from .problem.examples import example_path
     from .problem.spec import load_problem
 
+    jobs = _jobs(args.jobs)
+    if args.more:  # several specs, into a folder
+        from .render_many import render_many
+
+        overrides = {k: getattr(args, k) for k in ("iterations", "decimals", "arithmetic", "notation", "figures")}
+        render_many([args.spec, *args.more], args.fmt, args.output, overrides, args.budget, jobs)
+        return 0
     output = _output(args.output, [args.spec])
     problem = load_problem(example_path(args.example) if args.example else args.spec)
     if args.fmt == "pdf" and output is None:
@@ -254,7 +269,7 @@ def _cmd_check(args) -> int:
     from .grade.gradebook import (
         answer_files,
         check_gradebook_target,
-        grade_one,
+        grade_all,
         write_gradebook,
     )
     from .grade.grading import Tolerance
@@ -266,6 +281,7 @@ def _cmd_check(args) -> int:
     tolerance = None
     if args.sig_figs is not None or args.abs_tol is not None or args.rel_tol is not None:
         tolerance = Tolerance(abs_tol=args.abs_tol, rel_tol=args.rel_tol, sig_figs=args.sig_figs)
+    jobs = _jobs(args.jobs)
     if args.published:
         return _check_published(args, tolerance)
     if args.from_lms is None and (args.lms is not None or args.variant is not None):
@@ -302,7 +318,7 @@ def _cmd_check(args) -> int:
     if not files:
         raise TracerError("no answer files found in " + ", ".join(args.answers))
     if args.gradebook:
-        batch = write_gradebook(checker, files, args.gradebook)
+        batch = write_gradebook(checker, files, args.gradebook, jobs=jobs)
         print(f"{batch.summary()}; gradebook: {printable(args.gradebook)}")
         return batch.exit_code
     if args.from_lms is None and len(args.answers) == 1 and not os.path.isdir(args.answers[0]):
@@ -310,8 +326,7 @@ def _cmd_check(args) -> int:
         sys.stdout.write(format_report(report, args.fmt))
         return report.exit_code
     results, code = [], 0
-    for path in files:
-        row = grade_one(checker, path)
+    for row in grade_all(checker, files, jobs):
         if row.report is None:
             print(f"error: {printable(row.file)}: {printable(row.status)}", file=sys.stderr)
             code = 2
@@ -346,11 +361,12 @@ def _cmd_variants(args) -> int:
     from .homework.variants import Generator, numbered_ids, write_variants
     from .problem.spec import load_problem
 
+    jobs = _jobs(args.jobs)
     generator = Generator(load_problem(args.spec), args.seed)
     ids = read_roster(args.roster) if args.roster else numbered_ids(args.count)
     written = write_variants(generator, ids, args.fmt, args.output, student_ids=args.roster is not None,
                              progress=Progress(len(ids), label="variants"), space=args.space, solution=args.solution,
-                             force=args.force, inputs=[args.spec, args.roster])
+                             force=args.force, inputs=[args.spec, args.roster], jobs=jobs)
     for vid in written.redrawn:
         print(f"note: {vid}'s first acceptable draw repeated an earlier variant and was redrawn; "
               "`check --seed` finds it again with the same roster (or numbering)", file=sys.stderr)
@@ -387,6 +403,10 @@ def _cmd_cache(args) -> int:
     if not removed:
         print(f"nothing to remove in {formula_store.cache_dir()}")
     return 0
+def _jobs(text: str | None) -> int:
+    from .pool import parse_jobs
+
+    return parse_jobs(text)
 
 
 def _output(output: str | None, inputs=()):

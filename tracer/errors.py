@@ -28,6 +28,9 @@ class SpecError(TracerError):
         self.message = message
         super().__init__(f"{where}: {message}" if where else message)
 
+    def __reduce__(self):  # rebuilt from its two parts, so it crosses to and from a worker (tracer.pool)
+        return type(self), (self.where, self.message), self.__dict__
+
 
 class TemplateNotFound(TracerError):
     """No template of that name in any of the searched places."""

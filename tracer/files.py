@@ -13,8 +13,10 @@ symbolic link, which would write somewhere else than the path says.
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -83,11 +85,14 @@ def atomic_open(path: str | Path, *, newline: str | None = None, binary: bool = 
     block ends without error."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    held = _HeldInterrupt()
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as err:
+        held.release()
         raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
     try:
+        held.release()  # a Ctrl-C during mkstemp is raised here, where the temporary file is removed
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline=newline)) as fh:
             yield fh
         umask = os.umask(0)
@@ -105,6 +110,34 @@ def atomic_open(path: str | Path, *, newline: str | None = None, binary: bool = 
         if isinstance(err, OSError):
             raise FileError(f"{target}: cannot write: {err.strerror or err}") from None
         raise
+
+
+class _HeldInterrupt:
+    """Ctrl-C held from here to `release()`: between mkstemp creating the temporary file and the
+    `try` that removes it there is no line to catch it on (a batch that writes thousands of files,
+    as `variants --jobs` does, is interrupted there sooner or later). Main thread only."""
+
+    def __init__(self):
+        self.previous, self.caught = None, None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.getsignal(signal.SIGINT)
+            if previous is not None:  # None: a handler not set from Python, which cannot be put back
+                self.previous = previous
+                signal.signal(signal.SIGINT, self._hold)
+
+    def _hold(self, signum, frame):
+        self.caught = (signum, frame)
+
+    def release(self) -> None:
+        previous, self.previous = self.previous, None
+        if previous is None:
+            return
+        signal.signal(signal.SIGINT, previous)
+        if self.caught is not None:
+            if callable(previous):
+                previous(*self.caught)  # Python's default handler raises KeyboardInterrupt
+            elif previous == signal.SIG_DFL:
+                os.kill(os.getpid(), signal.SIGINT)
 
 
 def write_text(path: str | Path, text: str, inputs: Iterable[str | Path] = ()) -> None:

@@ -474,3 +474,19 @@ def test_cli_an_existing_package_is_replaced_only_with_force(tmp_path):
     again = _cli(*args)
     assert again.returncode == 2 and again.stderr.count("\n") == 1 and "canvas_qti.zip" in again.stderr
     assert _cli(*args, "--force").returncode == 0
+
+
+def test_canvas_then_html_in_one_process_with_the_template_cache(tmp_path, monkeypatch):
+    """Canvas reuses the html templates, and Jinja folds a filter of a constant into the compiled
+    code ({{ "k" | math }} becomes an equation image): with one bytecode folder for both, an html
+    page written after a Canvas package showed Canvas's <img> math. Each format compiles its own."""
+    pytest.importorskip("latex2mathml")
+    from tracer.present import render
+
+    monkeypatch.setenv("BPTRACE_CACHE_DIR", str(tmp_path / "cache"))
+    render._environment.cache_clear()  # environments built for this cache folder, in this order
+    package(tmp=tmp_path / "canvas")
+    write_variants(Generator(load_problem(HOMEWORK), 5), ["v001"], "html", tmp_path / "html")
+    for part in ("problem", "solution", "key"):
+        page = (tmp_path / "html" / f"v001.{part}.html").read_text()
+        assert "equation_image" not in page and "<math" in page, part

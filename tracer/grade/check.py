@@ -154,6 +154,11 @@ class Checker:
         self._bounds: dict[str, np.ndarray] = {}
         self._element_cache: dict[str, list] = {}
         self._copies = copy_sources(self.rules, self.order)
+        self._given = (problem, tolerance, aliases, diagnosis)
+
+    def __reduce__(self):  # the rules are closures: a spawned worker (tracer.pool) rebuilds them from the trace
+        problem, tolerance, aliases, diagnosis = self._given
+        return type(self), (problem, tolerance, aliases, self.trace, diagnosis)
 
     # -- entry points -----------------------------------------------------------------
 

@@ -264,7 +264,10 @@ class Package:
         self.images: dict[str, str] = {}
 
     def add(self, v, view, sheet, solved) -> None:
-        ident, assessment, meta, files = variant_quiz(self.title, self.seed, v, view, sheet, solved, self.env)
+        self.add_quiz(*variant_quiz(self.title, self.seed, v, view, sheet, solved, self.env))
+
+    def add_quiz(self, ident: str, assessment: bytes, meta: bytes, files: dict) -> None:
+        """A quiz variant_quiz made (in this process or a worker's)."""
         self.quizzes.append(ident)
         self.entries += [(f"{ident}/{ident}.xml", assessment), (f"{ident}/assessment_meta.xml", meta)]
         self.images.update(files)

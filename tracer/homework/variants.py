@@ -31,6 +31,7 @@ from ..files import OutputFolder
 from ..grade.answers import VARIANT_KEY, AnswerError, AnswerSheet, read_answers
 from ..grade.check import Checker
 from ..grade.grading import asked_elements, notation_aliases
+from ..pool import ordered_map, portable
 from ..problem.network import Problem
 from ..problem.spec import load_problem, problem_from_dict
 from .asking import default_ask, key_entries, precision_words, step_symbols
@@ -96,8 +97,26 @@ class Generator:
 
     def variant(self, vid: str, taken=frozenset()) -> Variant:
         """The first draw for `vid` that meets every constraint and is not in `taken` (fingerprints)."""
-        failures: Counter = Counter()
-        for attempt in range(self.plan.attempts):
+        return self.settle(*self.candidate(vid), taken)
+
+    def candidate(self, vid: str) -> tuple[Variant, Counter]:
+        """The first draw for `vid` that meets every constraint, whatever the other variants
+        (and the failures before it). It is the variant unless an earlier one took its numbers:
+        the draws before it fail a constraint, so `taken` would not have changed them. This is
+        what a pool's workers draw (`write_variants` with jobs); `settle` then needs the order."""
+        return self._search(vid, 0, Counter(), None)
+
+    def settle(self, candidate: Variant, failures: Counter, taken=frozenset()) -> Variant:
+        """`variant(vid, taken)` from `vid`'s candidate: it, or (when it repeats an earlier
+        variant) the draws after it, as the sequential search would go on."""
+        if _fingerprint(candidate.problem) not in taken:
+            return candidate
+        failures = Counter(failures)
+        failures["duplicate"] += 1
+        return self._search(candidate.id, candidate.attempt + 1, failures, taken)[0]
+
+    def _search(self, vid: str, start: int, failures: Counter, taken) -> tuple[Variant, Counter]:
+        for attempt in range(start, self.plan.attempts):
             spec = draw(self.plan, self.base, _rng(self.seed, vid, attempt))
             spec["title"] = f"{self.base.title} (variant {vid})"
             spec["ask"] = list(self.ask)
@@ -114,10 +133,10 @@ class Generator:
                     raise
                 failures[f"{UNDEFINED}:{err}"] += 1
                 continue
-            if reason is None and _fingerprint(problem) in taken:  # last: so `redrawn` means it mattered
+            if reason is None and taken and _fingerprint(problem) in taken:  # last: so `redrawn` means it mattered
                 reason = "duplicate"
             if reason is None:
-                return Variant(vid, problem, trace, attempt, redrawn=failures["duplicate"] > 0)
+                return Variant(vid, problem, trace, attempt, redrawn=failures["duplicate"] > 0), failures
             failures[reason] += 1
         raise TracerError(self._give_up(vid, failures))
 
@@ -197,12 +216,43 @@ class Lookup:
             self._alone[vid] = self.gen.variant(check_id(vid))
         return self._alone[vid]
 
+    def prefetch(self, n: int, jobs: int) -> None:
+        """Draw the batch's first `n` variants (all of a roster) ahead, the draws in a pool of `jobs`
+        (Generator.candidate) and settled here in order, so that forked checkers inherit them
+        instead of each replaying the batch. Only speed changes: `variant` finds the same ones,
+        and a draw that fails is left for `variant` to meet (and report) again."""
+        ids = self.order if self.order is not None else numbered_ids(min(n, self.count or MAX_NUMBERED))
+        todo = ids[len(self._batch):]
+        for found in ordered_map(_candidate, todo, state=self.gen, jobs=jobs):
+            if isinstance(found, Exception):
+                return
+            try:
+                v = self.gen.settle(*found, self._taken)
+            except Exception:  # noqa: BLE001 - as above: met again in its turn
+                return
+            self._taken.add(_fingerprint(v.problem))
+            self._batch.append(v)
+
     def _replay(self, ids: list[str], index: int) -> Variant:
         while len(self._batch) <= index:
             v = self.gen.variant(ids[len(self._batch)], self._taken)
             self._taken.add(_fingerprint(v.problem))
             self._batch.append(v)
         return self._batch[index]
+
+
+def _sheet_id(path) -> str | None:
+    try:
+        return submission_id(read_answers(path))[0]
+    except Exception:  # noqa: BLE001 - only a guess: the file's own error is reported when it is graded
+        return None
+
+
+def _candidate(gen: Generator, vid: str):
+    try:
+        return gen.candidate(vid)
+    except Exception as err:  # noqa: BLE001 - prefetch stops; the lookup meets the error again in its turn
+        return portable(err)
 
 
 def submission_id(sheet: AnswerSheet) -> tuple[str | None, AnswerSheet]:
@@ -220,6 +270,16 @@ class VariantChecker:
         self.tolerance = tolerance
         self.diagnosis = diagnosis
         self._checkers: dict[str, Checker] = {}
+
+    def prepare(self, files: list, jobs: int) -> None:
+        """Before `files` are graded in a pool (gradebook.grade_all): their variants drawn ahead,
+        a roster's, or as many numbered ones as files when --count is given or the first sheet
+        that reads names a numbered variant (students' own ids, drawn alone, need no replay)."""
+        lookup = self.lookup
+        if lookup.order is None and lookup.count is None and not any(
+                NUMBERED.fullmatch(vid or "") for vid in map(_sheet_id, files[:3])):
+            return
+        lookup.prefetch(len(files), jobs)
 
     def checker_for(self, vid: str) -> Checker:
         if vid not in self._checkers:
@@ -345,7 +405,7 @@ def _require_tools(fmt: str) -> None:
 
 def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path, *,
                    student_ids: bool = False, progress=None, space: int | None = None,
-                   solution: str | None = None, force: bool = False, inputs=()) -> Written:
+                   solution: str | None = None, force: bool = False, inputs=(), jobs: int = 1) -> Written:
     """Per variant: a problem sheet, a solution, a printable answer key and the JSON key `check` reads
     (LaTeX, Markdown, PDF or a self-contained HTML page each; for latex and pdf also problems, solutions
     and keys with a page per variant), or for 'moodle' the JSON keys and one quiz.xml (a Cloze question
@@ -355,7 +415,11 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     spec's `sheet:`. Nothing is written through a symbolic link or onto an input, and existing files
     are replaced only with `force` (checked before any variant is drawn, as is TeX for pdf and
     latex2mathml for html); each file is written whole or not at all. Returns the variants and the
-    files written, in order."""
+    files written, in order.
+
+    `jobs` > 1 draws and renders the variants in a pool of processes (tracer.pool) and changes
+    nothing else: the files are written here, in the same order, and a draw that repeats an
+    earlier variant is settled here in id order (`Generator.settle`), as one process would."""
     if fmt not in (*SHEET_FORMATS, *MOODLE_FORMATS, "canvas"):
         raise TracerError(f"unknown variants format {fmt!r}; expected {', '.join((*SHEET_FORMATS, *MOODLE_FORMATS, 'canvas'))}")
     check_ids(ids)
@@ -368,86 +432,57 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     folder.create()
     files: list[str] = []
 
-    def put(name: str, text: str) -> None:
-        folder.write(name, text)
+    def put(name: str, data) -> None:
+        if isinstance(data, bytes):  # a PDF
+            folder.write_bytes(name, data)
+        else:
+            folder.write(name, data)
         files.append(name)
 
-    def put_sheet(name: str, text: str) -> None:  # a PDF: the sheet's LaTeX, compiled
-        if fmt == "pdf":
-            from ..present.pdf import compile_pdf
-
-            folder.write_bytes(name, compile_pdf(text))
-            files.append(name)
-        else:
-            put(name, text)
-
-    from ..present.view import build_view
-
-    variants = []
-    if fmt == "canvas":  # one package: a quiz per variant, from the sheet's and the solution's views
+    render = _Render(fmt, options, student_ids, gen.base.title, gen.seed)
+    if fmt not in MOODLE_FORMATS:
+        render.environment()  # before any draw, as a broken template folder should fail
+    variants, groups = [], []
+    pages: tuple[list, list, list] = ([], [], [])
+    taken: set = set()
+    for n, (found, rendered) in enumerate(_drawn(gen, ids, render, jobs), start=1):
+        if isinstance(found, Exception):  # no acceptable draw: the variants before it are written
+            raise found
+        v = gen.settle(*found, taken)
+        if v is not found[0]:  # a duplicate of an earlier variant, redrawn: rendered again here
+            rendered = render(v)
+        taken.add(_fingerprint(v.problem))
+        variants.append(v)
+        for name, data in rendered.files:
+            put(name, data)
+        if rendered.error is not None:  # what came before the error is written, as in one process
+            raise rendered.error
+        if rendered.group is not None:
+            groups.append(rendered.group)
+        for book, page in zip(pages, rendered.pages):
+            book.append(page)
+        if progress is not None:
+            progress.update(n)
+    if fmt == "canvas":  # one package: a quiz per variant, each made with its files
         from .canvas import PACKAGE, Package
 
         package = Package(gen.base.title, gen.seed)
-        for v in gen.generate(ids, progress):
-            variants.append(v)
-            view = build_view(v.trace if v.problem.arithmetic == "float" else run(v.problem))
-            scope = scope_of(view, list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem))))
-            package.add(v, view, sheet_view(view, v, student_ids, options, scope),
-                        solution_view(view, v.problem, scope, options))
+        for quiz in groups:
+            package.add_quiz(*quiz)
         folder.write_bytes(PACKAGE, package.zip())
         return Written(variants, [PACKAGE])
     if fmt == "moodle":
-        from .moodle_cloze import cloze_question, cloze_quiz_xml
+        from .moodle_cloze import cloze_quiz_xml
 
-        questions = []
-        for v in gen.generate(ids, progress):
-            variants.append(v)
-            put(f"{v.id}.key.json", answer_key(v, student_ids))
-            handout = v.trace if v.problem.arithmetic == "float" else run(v.problem)
-            questions.append(cloze_question(v.problem, v.trace, build_view(handout), options, variant=v.id))
-        put("quiz.xml", cloze_quiz_xml(gen.base.title, questions))
+        put("quiz.xml", cloze_quiz_xml(gen.base.title, groups))
     elif fmt == "moodle-elements":
-        from .moodle import quiz_xml, variant_questions
+        from .moodle import quiz_xml
 
-        groups = []
-        for v in gen.generate(ids, progress):
-            variants.append(v)
-            put(f"{v.id}.key.json", answer_key(v, student_ids))
-            groups.append((v.id, variant_questions(v.problem, v.trace, build_view(v.trace), label=v.id)))
         put("quiz.xml", quiz_xml(gen.base.title, groups))
-    else:
-        from ..present.figures import place_files
-        from ..present.render import make_environment
-
-        source = TEMPLATE_SET.get(fmt, fmt)
-        env = make_environment(source)
-        src, ext = SHEET_FORMATS[source], SHEET_FORMATS[fmt]
-        template = lambda name: _template(env, name)  # noqa: E731
-        problem_pages, solution_pages, key_pages = [], [], []
-        for v in gen.generate(ids, progress):
-            variants.append(v)
-            trace = v.trace if v.problem.arithmetic == "float" else run(v.problem)
-            view = build_view(trace)
-            if fmt == "markdown":
-                for name, svg in place_files(view, v.id).items():
-                    put(name, svg)
-            asked = list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem)))
-            scope = scope_of(view, asked)
-            sheet = sheet_view(view, v, student_ids, options, scope)
-            key = sheet_view(view, v, student_ids, options, scope, key=True)
-            solved = solution_view(view, v.problem, scope, options)
-            put_sheet(f"{v.id}.problem{ext}", template(f"problem{src}.j2").render(view=sheet))
-            put_sheet(f"{v.id}.solution{ext}", template(f"solution{src}.j2").render(view=solved))
-            put_sheet(f"{v.id}.key{ext}", template(f"problem{src}.j2").render(view=key))
-            put(f"{v.id}.key.json", answer_key(v, student_ids))
-            if fmt in COMBINED:
-                problem_pages.append(template("problem-page.tex.j2").render(view=sheet))
-                solution_pages.append(template("solution-page.tex.j2").render(view=solved))
-                key_pages.append(template("problem-page.tex.j2").render(view=key))
-        if fmt in COMBINED:
-            put_sheet(f"problems{ext}", template("variants.tex.j2").render(view=_Pages(problem_pages)))
-            put_sheet(f"solutions{ext}", template("variants.tex.j2").render(view=_Pages(solution_pages)))
-            put_sheet(f"keys{ext}", template("variants.tex.j2").render(view=_Pages(key_pages)))
+    elif fmt in COMBINED:
+        ext = SHEET_FORMATS[fmt]
+        for name, book in zip(("problems", "solutions", "keys"), pages):
+            put(f"{name}{ext}", render.sheet("variants.tex.j2", _Pages(book)))
     manifest = {
         "title": gen.base.title, "seed": gen.seed, "format": fmt, "ids": "roster" if student_ids else "numbered",
         "solution": options.solution, "space": options.space,
@@ -455,6 +490,121 @@ def write_variants(gen: Generator, ids: list[str], fmt: str, out_dir: str | Path
     }
     put("variants.json", json.dumps(manifest, indent=1) + "\n")
     return Written(variants, files)
+
+
+def _drawn(gen: Generator, ids: list[str], render: "_Render", jobs: int):
+    """(candidate and its failures, or the error that stopped the draws; its rendered files) per id,
+    in order, ending at the first error. In a pool the candidate is drawn and rendered in a worker
+    (the draw is a tenth of the work, the rendering the rest); `write_variants` settles it."""
+    for found, rendered in ordered_map(_draw_and_render, ids, state=(gen, render), jobs=jobs):
+        yield found, rendered
+        if isinstance(found, Exception):
+            return
+
+
+def _draw_and_render(state, vid: str):
+    gen, render = state
+    try:
+        found = gen.candidate(vid)
+    except TracerError as err:
+        return portable(err), None
+    return found, render(found[0])
+
+
+@dataclass
+class _Rendered:
+    """One variant's files (name, text or PDF bytes) in the order they are written, what it adds to
+    the combined files, and the error that stopped its rendering, if one did."""
+    files: list = dataclasses.field(default_factory=list)
+    pages: tuple = ()  # (problem, solution, key) pages, for latex and pdf
+    group: tuple | None = None  # its Moodle questions
+    error: Exception | None = None
+
+
+class _Render:
+    """Renders one variant's files; each process builds its own Jinja environment, on first use."""
+
+    def __init__(self, fmt: str, options: SheetOptions, student_ids: bool, title: str = "", seed: int = 0):
+        self.fmt, self.options, self.student_ids = fmt, options, student_ids
+        self.title, self.seed = title, seed  # a Canvas quiz's identifiers come from them
+        self.source = TEMPLATE_SET.get(fmt, fmt)
+        self._env = None
+
+    def __getstate__(self):  # sent to a spawned worker without the environment
+        return {**self.__dict__, "_env": None}
+
+    def environment(self):
+        if self._env is None:
+            from ..present.render import make_environment
+
+            self._env = make_environment(self.source)
+        return self._env
+
+    def template(self, name: str):
+        return _template(self.environment(), name)
+
+    def sheet(self, name: str, view):
+        """A template filled; for pdf compiled to a PDF's bytes."""
+        text = self.template(name).render(view=view)
+        if self.fmt == "pdf":
+            from ..present.pdf import compile_pdf
+
+            return compile_pdf(text)
+        return text
+
+    def __call__(self, v: Variant) -> _Rendered:
+        out = _Rendered()
+        try:
+            self._fill(v, out)
+        except Exception as err:  # noqa: BLE001 - raised by write_variants once the files before it are written
+            out.error = portable(err)
+        return out
+
+    def _fill(self, v: Variant, out: _Rendered) -> None:
+        from ..present.view import build_view
+
+        put = lambda name, data: out.files.append((name, data))  # noqa: E731
+        if self.fmt == "moodle":  # its Cloze question; the handout in the spec's arithmetic, the key in float
+            from .moodle_cloze import cloze_question
+
+            put(f"{v.id}.key.json", answer_key(v, self.student_ids))
+            handout = v.trace if v.problem.arithmetic == "float" else run(v.problem)
+            out.group = cloze_question(v.problem, v.trace, build_view(handout), self.options, variant=v.id)
+            return
+        if self.fmt == "moodle-elements":
+            from .moodle import variant_questions
+
+            put(f"{v.id}.key.json", answer_key(v, self.student_ids))
+            out.group = (v.id, variant_questions(v.problem, v.trace, build_view(v.trace), label=v.id))
+            return
+        if self.fmt == "canvas":  # its quiz: (identifier, assessment XML, meta XML, image files)
+            from .canvas import variant_quiz
+
+            view = build_view(v.trace if v.problem.arithmetic == "float" else run(v.problem))
+            scope = scope_of(view, list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem))))
+            out.group = variant_quiz(self.title, self.seed, v, view, sheet_view(view, v, self.student_ids, self.options, scope),
+                                     solution_view(view, v.problem, scope, self.options), self.environment())
+            return
+        from ..present.figures import place_files
+
+        src, ext, options = SHEET_FORMATS[self.source], SHEET_FORMATS[self.fmt], self.options
+        trace = v.trace if v.problem.arithmetic == "float" else run(v.problem)
+        view = build_view(trace)
+        if self.fmt == "markdown":
+            for name, svg in place_files(view, v.id).items():
+                put(name, svg)
+        asked = list(asked_elements(v.problem.ask, v.trace.values, notation_aliases(v.problem)))
+        scope = scope_of(view, asked)
+        sheet = sheet_view(view, v, self.student_ids, options, scope)
+        key = sheet_view(view, v, self.student_ids, options, scope, key=True)
+        solved = solution_view(view, v.problem, scope, options)
+        put(f"{v.id}.problem{ext}", self.sheet(f"problem{src}.j2", sheet))
+        put(f"{v.id}.solution{ext}", self.sheet(f"solution{src}.j2", solved))
+        put(f"{v.id}.key{ext}", self.sheet(f"problem{src}.j2", key))
+        put(f"{v.id}.key.json", answer_key(v, self.student_ids))
+        if self.fmt in COMBINED:
+            out.pages = tuple(self.template(f"{name}-page.tex.j2").render(view=view)
+                              for name, view in (("problem", sheet), ("solution", solved), ("problem", key)))
 
 
 def _template(env, name: str):

@@ -85,8 +85,11 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
 
-def _bytecode_cache(folder: str) -> jinja2.BytecodeCache | None:
-    folder = Path(folder) / f"jinja-{jinja2.__version__}"
+def _bytecode_cache(folder: str, fmt: str) -> jinja2.BytecodeCache | None:
+    """A folder per format: Jinja folds a filter of a constant into the compiled code (`{{ "k" | math }}`
+    is compiled to its MathML, or to a Canvas equation image), so one template file compiled for two
+    formats (canvas reuses the html templates) is two different programs."""
+    folder = Path(folder) / f"jinja-{jinja2.__version__}" / fmt
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -102,7 +105,7 @@ def _environment(fmt: str, dirs: tuple, cache_folder: str | None) -> jinja2.Envi
         search.append(builtin_templates_dir() / FORMATS[_FALLBACK[fmt]][0])
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search]),
-        bytecode_cache=_bytecode_cache(cache_folder) if cache_folder else None,
+        bytecode_cache=_bytecode_cache(cache_folder, fmt) if cache_folder else None,
         block_start_string="((*", block_end_string="*))",
         variable_start_string="(((", variable_end_string=")))",
         comment_start_string="((=", comment_end_string="=))",
