@@ -1,6 +1,6 @@
 """Run every bench/bench_*.py in this folder, one after another, each as its own process.
 
-Usage: python bench/run.py [NAME ...]   (NAME filters by substring, e.g. `core`)
+Usage: python bench/run.py [NAME ...]   (NAME filters by substring, e.g. `core`, `large`)
 
 Each script is standalone and prints its own figures; this runner only runs them
 in name order with the same interpreter, shows their output, and exits non-zero

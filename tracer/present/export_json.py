@@ -99,7 +99,8 @@ def _graph_spec(trace: Trace) -> dict:
 def to_json(trace: Trace) -> str:
     spec = spec_dict(trace)
     # One value per line: readable, diffable, and far shorter than indent=1.
-    lines = [f" {json.dumps(k)}: {_text(v)}" for k, v in trace.values.items()]
+    texts: dict = {}  # an array's text by its bytes: the next iteration's weights are the last update's
+    lines = [f" {json.dumps(k)}: {_text(v, texts)}" for k, v in trace.values.items()]
     # Only when training diverged: the iteration it stopped with and the first non-finite path.
     diverged = ""
     if trace.diverged is not None:
@@ -108,14 +109,21 @@ def to_json(trace: Trace) -> str:
             + "\n}}\n")
 
 
-def _text(value) -> str:
+def _text(value, texts: dict | None = None) -> str:
     """A value's JSON text. A finite float64 array in one pass: `tolist()` gives Python floats,
     and a list's repr is the JSON text `_dumps` writes number by number (floats print by their
     repr in both, items joined by ", "); adding 0.0 turns -0.0 into 0.0 as `_plain` does. Anything
-    else (exact numbers, non-finite values, scalars) goes through `_plain`."""
-    if (isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim
-            and np.isfinite(value).all()):
-        return repr((value + 0.0).tolist())
+    else (exact numbers, non-finite values, scalars) goes through `_plain`. `texts`: the arrays
+    written so far, by shape and bytes (float repr is most of a large net's JSON)."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim:
+        key = (value.shape, value.tobytes()) if texts is not None else None
+        text = texts.get(key) if key is not None else None
+        if text is None and np.isfinite(value).all():
+            text = repr((value + 0.0).tolist())
+            if key is not None:
+                texts[key] = text
+        if text is not None:
+            return text
     return _dumps(_plain(value))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .steps import Step, Table, View, steps_of
-from .width import width
+from .width import session, width
 
 # The width in em each medium gives a display, less a margin for the estimate's error:
 # - latex: A4 with 2 cm margins at 11 pt is 483.7 pt = 44.2 em; the estimate runs up to
@@ -114,10 +114,11 @@ def line_widths(step: Step) -> list[float]:
 
 def lay_out(view: View) -> View:
     """Give every step its lines per medium, and split rows of initial parameters that do not fit."""
-    for step in steps_of(view):
-        step.lines = {medium: step_lines(step, limit) for medium, limit in MEDIA.items()}
-    view.initial_rows = {medium: _rows(view.initial, limit) for medium, limit in MEDIA.items()}
-    view.summary_tables = {medium: summary_tables(view, medium) for medium in MEDIA}
+    with session():  # each medium measures the same steps: remember their widths for the render
+        for step in steps_of(view):
+            step.lines = {medium: step_lines(step, limit) for medium, limit in MEDIA.items()}
+        view.initial_rows = {medium: _rows(view.initial, limit) for medium, limit in MEDIA.items()}
+        view.summary_tables = {medium: summary_tables(view, medium) for medium in MEDIA}
     return view
 
 

@@ -28,6 +28,7 @@ same reason). Whoever juxtaposes printed numbers parenthesizes by that.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
@@ -234,6 +235,79 @@ def _asarray(values) -> np.ndarray:
     return arr if arr.dtype == object else arr.astype(np.float64)
 
 
+# Arrays are formatted in one pass: numpy sorts the elements into number()'s cases (noise,
+# scientific, plain f"{x:.{d}f}", exact at d decimals, and the rest: non-finite values and those
+# at the rounding boundary), and each case's text is made as number() makes it, so an element's
+# text is number()'s by construction (tests/present/test_numfmt_vector.py checks it).
+# Up to 8 decimals x * 10^d stays below 2^53 for every non-scientific x, where np.round's
+# rounding (multiply, rint, divide) is within a few ulps of round()'s; past that, and with
+# significant figures or exact numbers, every element goes through number().
+_VECTOR_DECIMALS = 8
+
+
+def numbers(values, decimals, *, zero: float = 0.0, approx: bool = False) -> list[str]:
+    """[number(v, decimals, zero=zero, approx=approx) for v in the values, flattened]."""
+    arr = _asarray(values)
+    flat = arr.reshape(-1)
+    if (arr.dtype != np.float64 or isinstance(decimals, SigFigs) or not 0 <= decimals <= _VECTOR_DECIMALS
+            or flat.size < 4):
+        return [number(v, decimals, zero=zero, approx=approx) for v in flat]
+    size = np.abs(flat)
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.isfinite(flat)
+        noise = finite & (size <= zero)
+        shown = finite & ~noise
+        sci = shown & ((size >= _BIG) | (size < 0.5 * 10.0**-decimals))
+        fixed = shown & ~sci
+        edge = ~finite | (fixed & (size < 10.0**-decimals))  # may round to 0: number() decides
+        fixed &= ~edge
+        exact = None
+        if not approx:
+            # number() asks is_exact (within 1e-12 of d decimals); twice that margin is far wider
+            # than np.round's error, so an element left out here is certainly not exact
+            exact = fixed & (np.abs(flat - np.round(flat, decimals)) <= 2e-12 * np.maximum(size, 1.0))
+    values = flat.tolist()
+    texts = list(map(f"{{:.{decimals}f}}".format, values))
+    for i in np.flatnonzero(noise).tolist():
+        texts[i] = "0"
+    for i in np.flatnonzero(sci).tolist():
+        texts[i] = _scientific(values[i], decimals)
+    for i in np.flatnonzero(edge).tolist():
+        texts[i] = number(values[i], decimals, zero=zero, approx=approx)
+    if exact is not None:
+        for i in np.flatnonzero(exact).tolist():
+            texts[i] = _fixed_exact(values[i], decimals)
+    return texts
+
+
+def _fixed_exact(x: float, decimals: int) -> str:
+    """number(x, decimals) for a finite x with 10^-d <= |x| < 10^6, not noise, not approx:
+    is_exact's test for such an x, then number()'s text for each answer."""
+    rounded = round(x, decimals)
+    if abs(x - rounded) <= 1e-12 * max(1.0, abs(x)):
+        text = f"{rounded:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{x:.{decimals}f}"
+
+
+# The texts of the arrays formatted in this session (one View), by their bytes: a large
+# net's weights are shown in the forward pass, the backward pass, the update and again as the
+# next iteration's. Only float arrays: an mpmath number's text depends on the context's digits.
+_session: dict | None = None
+_MEMO_MIN = 16  # elements: below this, hashing costs about what formatting does
+
+
+@contextmanager
+def session():
+    """Remember the text of every float array formatted until the block ends (one View)."""
+    global _session
+    outer, _session = _session, {}
+    try:
+        yield
+    finally:
+        _session = outer
+
+
 def array(values, decimals: int, *, scalar_if_single: bool = True, zero: float = 0.0, approx: bool = False) -> str:
     """A vector as a column, a matrix as rows, in a bmatrix; one element as a plain number."""
     arr = _asarray(values)
@@ -241,8 +315,21 @@ def array(values, decimals: int, *, scalar_if_single: bool = True, zero: float =
         return number(arr.reshape(-1)[0], decimals, zero=zero, approx=approx)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
-    rows = [" & ".join(number(v, decimals, zero=zero, approx=approx) for v in row) for row in arr]
-    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    if arr.ndim != 2 or arr.shape[1] == 0:  # no such values in a handout; as number by number did
+        rows = [" & ".join(number(v, decimals, zero=zero, approx=approx) for v in row) for row in arr]
+        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    key = None
+    if _session is not None and arr.dtype == np.float64 and arr.size >= _MEMO_MIN:
+        key = (arr.shape, arr.tobytes(), decimals, zero, approx)
+        text = _session.get(key)
+        if text is not None:
+            return text
+    texts, n = numbers(arr, decimals, zero=zero, approx=approx), arr.shape[1]
+    rows = texts if n == 1 else [" & ".join(texts[i:i + n]) for i in range(0, len(texts), n)]
+    text = r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    if key is not None:
+        _session[key] = text
+    return text
 
 
 def row(values, decimals: int, *, zero: float = 0.0, approx: bool = False) -> str:
