@@ -141,7 +141,11 @@ def test_the_defined_terms_depend_only_on_the_values_pattern(formula, values):
     try:
         kept = formula.defined_terms(values)  # sympy, at these values
         assert (formula.defined_at(values) is formula) == (kept == "all")
-        key = next(k for k in store._memory if k.startswith(f"d|{formula.key}|"))
+        items = sorted(values.items())  # this pattern's entry (the wheel's entries of others are in memory too)
+        sig = ",".join(f"{k}:{F._value_class(v)}" for k, v in items)
+        eq = "".join(str(int(items[i][1] == items[j][1])) for i in range(len(items)) for j in range(i + 1, len(items)))
+        key = f"d|{formula.key}|{sig}|{eq}"
+        assert key in store._memory
         assert F.fresh(key) == kept  # sympy, at other values of the same pattern
     finally:
         store.reset()
