@@ -82,7 +82,9 @@ def _backdrop(x: float, y: float, bw: float, bh: float, w: float, h: float) -> s
     """The white box behind a label centred at (x, y), cut to the figure: the layout keeps a
     label's own box inside the page, and the backdrop's padding must not poke past the viewBox."""
     x0, y0, x1, y1 = max(x - bw / 2, 0), max(y - bh / 2, 0), min(x + bw / 2, w), min(y + bh / 2, h)
-    return f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(x1 - x0)}" height="{_n(y1 - y0)}" fill="white"/>'
+    width = bw if (x0, x1) == (x - bw / 2, x + bw / 2) else x1 - x0  # uncut: the box as drawn before, digit for digit
+    height = bh if (y0, y1) == (y - bh / 2, y + bh / 2) else y1 - y0
+    return f'<rect x="{_n(x0)}" y="{_n(y0)}" width="{_n(width)}" height="{_n(height)}" fill="white"/>'
 
 
 def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
