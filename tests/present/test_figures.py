@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from svg_bounds import outside_viewbox
+from figure_checks import outside_viewbox, svg_labels as _svg_labels, tikz_labels as _tikz_labels
 
 from tracer.engine import run
 from tracer.errors import SpecError
-from tracer.present.figure_layout import ELIDE_ABOVE, PAGE, network_layout, shown_units
+from tracer.present.figure_layout import ELIDE_ABOVE, PAGE, shown_units
 from tracer.present.pdf import first_error
 from tracer.present.render import render_view
-from tracer.present.tex_text import plain
 from tracer.present.view import build_view
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.figures import FigureChoice, parse_figures
@@ -54,16 +53,6 @@ def _figures(problem):
     return build_view(run(problem)).figures
 
 
-def _tikz_labels(tikz: str) -> Counter:
-    return Counter(re.findall(r"\$([^$]*)\$", tikz))
-
-
-def _svg_labels(svg: str) -> tuple[Counter, ET.Element]:
-    root = ET.fromstring(svg)  # parses as XML, or the test fails here
-    texts = [t for t in root.iter(f"{SVG_NS}text") if "data-tex" in t.attrib]
-    for t in texts:  # what the reader sees is the label's text, superscripts and all
-        assert "".join(t.itertext()) == plain(t.attrib["data-tex"])
-    return Counter(t.attrib["data-tex"] for t in texts), root
 
 
 @pytest.mark.parametrize("notation", [None, "lecture", "node", "layered", "hidden-output"])

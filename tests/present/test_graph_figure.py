@@ -4,7 +4,6 @@ the page; figures: entries of a graph problem; Markdown beside -o; every LaTeX c
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -12,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from svg_bounds import outside_viewbox
+from figure_checks import outside_viewbox, svg_labels as _svg_labels, tikz_labels as _tikz_labels
 
 from tracer.engine import run
 from tracer.errors import SpecError
@@ -36,16 +35,6 @@ def _figures(problem):
     return build_view(run(problem)).figures
 
 
-def _tikz_labels(tikz: str) -> Counter:
-    return Counter(re.findall(r"\$([^$]*)\$", tikz))
-
-
-def _svg_labels(svg: str) -> tuple[Counter, ET.Element]:
-    root = ET.fromstring(svg)  # parses as XML, or the test fails here
-    texts = [t for t in root.iter(f"{SVG_NS}text") if "data-tex" in t.attrib]
-    for t in texts:
-        assert "".join(t.itertext()) == plain(t.attrib["data-tex"])
-    return Counter(t.attrib["data-tex"] for t in texts), root
 
 
 def _compile(tex: str, tmp_path):

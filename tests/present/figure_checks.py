@@ -1,8 +1,27 @@
-"""What an SVG figure draws outside its viewBox (a browser clips it away)."""
+"""Checks both figure tests share: the labels a TikZ and an SVG drawing show, and what an SVG
+figure draws outside its viewBox (a browser clips it away)."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+from collections import Counter
+
+from tracer.present.tex_text import plain
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def tikz_labels(tikz: str) -> Counter:
+    return Counter(re.findall(r"\$([^$]*)\$", tikz))
+
+
+def svg_labels(svg: str) -> tuple[Counter, ET.Element]:
+    root = ET.fromstring(svg)  # parses as XML, or the test fails here
+    texts = [t for t in root.iter(f"{SVG_NS}text") if "data-tex" in t.attrib]
+    for t in texts:  # what the reader sees is the label's text, superscripts and all
+        assert "".join(t.itertext()) == plain(t.attrib["data-tex"])
+    return Counter(t.attrib["data-tex"] for t in texts), root
 
 
 def _points(root):
