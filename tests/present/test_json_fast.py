@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 from tracer.engine import run
 from tracer.present import export_json as J
+from tracer.present import float_text as F
 from tracer.problem.examples import example_path, list_examples
 from tracer.problem.spec import load_problem
 
@@ -77,3 +78,53 @@ def test_a_large_random_net_exports_as_before():
                   elements=st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)))
 def test_any_float_array_is_written_as_before(arr):
     assert J._text(arr) == _old_dumps(_old_plain(arr))
+
+
+def _every_kind_of_float(rng) -> np.ndarray:
+    """Random bit patterns (every exponent), random magnitudes, powers of ten and their neighbours
+    (where repr changes form), the extremes, and the band below 1e-4 where orjson's form differs."""
+    bits = rng.integers(0, 2**63, 20_000, dtype=np.uint64).view(np.float64)
+    powers = 10.0 ** np.arange(-320, 308)
+    parts = [bits[np.isfinite(bits)], rng.standard_normal(20_000) * 10.0 ** rng.integers(-30, 30, 20_000),
+             powers, np.nextafter(powers, 0), np.nextafter(powers, np.inf), rng.uniform(1e-5, 1e-4, 2_000),
+             [0.0, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, 1e16, 9999999999999998.0,
+              1e-4, 9.999999999999999e-05, 0.1, 0.2, 0.3, 1.0, 123456789.0]]
+    values = np.concatenate(parts)
+    return np.concatenate([values, -values])
+
+
+@pytest.mark.skipif(F.orjson is None, reason="orjson is not installed: repr writes the text")
+@pytest.mark.parametrize("seed", [7, 8])
+def test_orjson_writes_each_float_as_repr_does(seed):
+    values = _every_kind_of_float(np.random.default_rng(seed))
+    values = values[: values.size // 30 * 30] + 0.0
+    arrays = [values, values.reshape(-1, 2), values.reshape(-1, 5, 3), values[:0], values[:7]]
+    assert F.floats_texts(arrays) == [repr(a.tolist()) for a in arrays]
+
+
+@given(st.lists(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4),
+                           elements=st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True)
+                           | st.floats(1e-6, 2e-4) | st.floats(-2e-4, -1e-6)), max_size=4))
+def test_any_finite_arrays_written_together_read_as_repr(arrays):
+    arrays = [a + 0.0 for a in arrays]
+    assert F.floats_texts(arrays) == [repr(a.tolist()) for a in arrays]
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3), (3, 0, 2), (1, 1), (4, 1, 2), (2, 3)])
+@pytest.mark.parametrize("scale", [1.0, 1e-5])  # the fast join, and numbers repr writes among orjson's
+def test_empty_thin_and_transposed_arrays_nest_as_repr_does(shape, scale):
+    arr = np.arange(math.prod(shape), dtype=np.float64).reshape(shape) * scale
+    assert F.floats_texts([arr, arr.T]) == [repr(arr.tolist()), repr(arr.T.tolist())]  # arr.T: not C-ordered
+
+
+def test_without_orjson_the_standard_library_writes_the_same(monkeypatch):
+    t = run(load_problem(_spec("lecture-2-2-1", "float")))
+    fast = J.to_json(t)
+    monkeypatch.setattr(F, "_orjson_agrees", lambda: False)
+    assert J.to_json(t) == fast == _old_to_json(t)
+
+
+@pytest.mark.skipif(F.orjson is None, reason="orjson is not installed")
+def test_the_installed_orjson_passes_the_probe():
+    """Else the fast path would silently be repr's (right, but slow)."""
+    assert F._orjson_agrees()

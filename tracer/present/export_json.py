@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine.trace import Trace
 from ..problem.validate import with_written_text as _as_written
+from .float_text import floats_texts
 
 
 class _Digits(float):
@@ -99,8 +100,9 @@ def _graph_spec(trace: Trace) -> dict:
 def to_json(trace: Trace) -> str:
     spec = spec_dict(trace)
     # One value per line: readable, diffable, and far shorter than indent=1.
-    texts: dict = {}  # an array's text by its bytes: the next iteration's weights are the last update's
-    lines = [f" {json.dumps(k)}: {_text(v, texts)}" for k, v in trace.values.items()]
+    items = list(trace.values.items())
+    texts = _array_texts([v for _, v in items])
+    lines = [f" {json.dumps(k)}: {_dumps(_plain(v)) if t is None else t}" for (k, v), t in zip(items, texts)]
     # Only when training diverged: the iteration it stopped with and the first non-finite path.
     diverged = ""
     if trace.diverged is not None:
@@ -109,22 +111,34 @@ def to_json(trace: Trace) -> str:
             + "\n}}\n")
 
 
-def _text(value, texts: dict | None = None) -> str:
-    """A value's JSON text. A finite float64 array in one pass: `tolist()` gives Python floats,
-    and a list's repr is the JSON text `_dumps` writes number by number (floats print by their
-    repr in both, items joined by ", "); adding 0.0 turns -0.0 into 0.0 as `_plain` does. Anything
-    else (exact numbers, non-finite values, scalars) goes through `_plain`. `texts`: the arrays
-    written so far, by shape and bytes (float repr is most of a large net's JSON)."""
-    if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim:
-        key = (value.shape, value.tobytes()) if texts is not None else None
-        text = texts.get(key) if key is not None else None
-        if text is None and np.isfinite(value).all():
-            text = repr((value + 0.0).tolist())
-            if key is not None:
-                texts[key] = text
-        if text is not None:
-            return text
-    return _dumps(_plain(value))
+def _text(value) -> str:
+    """One value's JSON text, as to_json writes it."""
+    text = _array_texts([value])[0]
+    return _dumps(_plain(value)) if text is None else text
+
+
+def _array_texts(values: list) -> list[str | None]:
+    """The JSON texts of the finite float64 arrays among `values`, written all at once; None for
+    anything else (exact numbers, non-finite values, scalars), which goes through `_plain`.
+
+    An array's text is the repr of its `tolist()`: the JSON text `_dumps` writes number by number
+    (floats print by their repr in both, items joined by ", "); adding 0.0 turns -0.0 into 0.0 as
+    `_plain` does. Equal arrays (by shape and bytes: the next iteration's weights are the last
+    update's) are written once: float text is most of a large net's JSON."""
+    keys: list = []
+    arrays: dict = {}
+    for value in values:
+        key = None
+        if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim:
+            key = (value.shape, value.tobytes())
+            if key not in arrays:
+                arrays[key] = value + 0.0 if np.isfinite(value).all() else None
+            if arrays[key] is None:
+                key = None
+        keys.append(key)
+    finite = [k for k, v in arrays.items() if v is not None]
+    texts = dict(zip(finite, floats_texts([arrays[k] for k in finite])))
+    return [None if k is None else texts[k] for k in keys]
 
 
 def _dumps(value) -> str:

@@ -1,0 +1,110 @@
+"""repr's text of float64 arrays, byte for byte, in a fraction of repr's time (the JSON export's numbers).
+
+`repr(a.tolist())` writes each float as the shortest decimal that reads back to it. orjson writes the
+same digits many times faster (a large net's JSON is millions of numbers), and in the same form from
+1e-4 up. Below 1e-4 repr writes an exponent of two digits or more (1.5e-05, 6.6e-10) where orjson
+writes none from 1e-5 to 1e-4 (0.000015) and one digit below (1.5e-7): those numbers are written
+apart and rewritten in repr's form, all at once (re.sub with groups, or a function per number, would
+run Python for every number: as slow as repr). orjson is used only if the installed version writes a
+probe of every form as repr does; else, and without orjson, repr writes everything.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+try:
+    import orjson
+except ImportError:  # an interpreter orjson has no wheel for: repr writes the same text
+    orjson = None
+
+# Floats where a writer's form could differ from repr's: the switch to an exponent at 1e16 and below
+# 1e-4, the exponent's sign and width, the band from 1e-5 to 1e-4 and its edges, subnormals.
+_PROBE = (1e16, 1.25e22, 1.5e300, 1.7976931348623157e308, 9999999999999998.0, 1e15, 123456789.0,
+          0.1, 1e-4, 9.999999999999999e-05, 6.612248326276985e-05, 1e-05, 1.5e-05, 9.99999999999999e-06,
+          2.5e-07, 1e-09, 6.6e-10, 1.5e-300, 5e-324, 0.0)
+_OPTION = orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
+_E05 = np.frombuffer(b"e-05", dtype=np.uint8)
+
+
+def floats_texts(arrays: list[np.ndarray]) -> list[str]:
+    """`repr(a.tolist())` for each finite float64 array `a`."""
+    if not arrays or not _orjson_agrees():
+        return [repr(a.tolist()) for a in arrays]
+    return _orjson_texts(arrays)
+
+
+def _orjson_texts(arrays: list[np.ndarray]) -> list[str]:
+    """The small numbers of all the arrays are rewritten at once. In each array orjson writes them as
+    NaN, which it spells `null` (the arrays are finite, so every `null` is one of them), and each
+    `null` is then replaced, in order. orjson joins items with "," where repr writes ", ": the text
+    holds only numbers and brackets, so every comma is one such join."""
+    flat = np.concatenate([a.ravel() for a in arrays])  # C order, as tolist() and orjson read
+    small = (np.abs(flat) < 1e-4) & (flat != 0)
+    written = _small_texts(flat[small]) if small.any() else []
+    bounds = np.cumsum([0] + [a.size for a in arrays])
+    before = np.concatenate([[0], np.cumsum(small)])[bounds].tolist()  # small numbers before each array
+    blanked = np.where(small, np.nan, flat)
+    out = []
+    for k, a in enumerate(arrays):
+        start = int(bounds[k])
+        text = orjson.dumps(blanked[start:start + a.size].reshape(a.shape), option=_OPTION).decode()
+        lo, hi = before[k], before[k + 1]
+        if hi > lo:
+            parts = text.split("null")
+            pieces = [""] * (2 * len(parts) - 1)
+            pieces[0::2] = parts
+            pieces[1::2] = written[lo:hi]
+            text = "".join(pieces)
+        out.append(text.replace(",", ", "))
+    return out
+
+
+def _small_texts(values: np.ndarray) -> list[str]:
+    """repr's texts of nonzero floats below 1e-4 in magnitude, in order."""
+    texts = np.empty(values.size, dtype=object)
+    band = np.abs(values) >= 1e-5
+    if band.any():
+        texts[band] = _exponent_form(_joined(values[band])).decode().split(",")[:-1]
+    if not band.all():
+        text = _joined(values[~band]).decode()
+        for digit in "123456789":  # 1.5e-7 -> 1.5e-07
+            text = text.replace(f"e-{digit},", f"e-0{digit},")
+        texts[~band] = text.split(",")[:-1]
+    return texts.tolist()
+
+
+def _joined(values: np.ndarray) -> bytes:
+    """orjson's texts of `values`, each followed by a comma."""
+    return orjson.dumps(values, option=_OPTION)[1:-1] + b","
+
+
+def _exponent_form(text: bytes) -> bytes:
+    """Numbers `0.0000DDD,` (or negative) as `D.DDe-05,`, as one byte array: the six bytes `0.0000`
+    dropped, a point after the first digit D (never 0) unless it is the only one (1e-05), and `e-05`
+    before each comma."""
+    raw = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord(","))
+    starts = np.r_[0, ends[:-1] + 1]
+    zeros = starts + (raw[starts] == ord("-"))  # where `0.0000` starts
+    keep = np.ones(raw.size, dtype=bool)
+    keep[(zeros[:, None] + np.arange(6)).ravel()] = False
+    dropped = 6 * np.arange(1, ends.size + 1)  # bytes dropped up to and including each number
+    first, comma = zeros + 6 - dropped, ends - dropped  # their places once dropped
+    several = comma - first > 1
+    at = np.concatenate([first[several] + 1, np.repeat(comma, 4)])  # np.insert keeps equal places in order
+    what = np.concatenate([np.full(int(several.sum()), ord("."), dtype=np.uint8), np.tile(_E05, ends.size)])
+    return np.insert(raw[keep], at, what).tobytes()
+
+
+@functools.cache
+def _orjson_agrees() -> bool:
+    """Whether the installed orjson, rewritten as above, writes every form in _PROBE as repr does
+    (checked once per process; the test suite checks far more floats)."""
+    if orjson is None:
+        return False
+    probe = np.array(_PROBE + tuple(-x for x in _PROBE[:-1]))
+    arrays = [probe, probe.reshape(3, -1), probe[:0]]
+    return _orjson_texts(arrays) == [repr(a.tolist()) for a in arrays]
