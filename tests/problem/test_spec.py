@@ -8,6 +8,9 @@ import json
 
 import numpy as np
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tracer.errors import SpecError
 from tracer.problem.spec import load_problem
@@ -505,3 +508,58 @@ def test_mapping_input_is_not_mutated():
     before = copy.deepcopy(spec)
     load_problem(spec).with_overrides(iterations=9)
     assert spec == before
+
+
+# -- libyaml's fast path reads specs as the Python loader does ------------------------
+
+_yaml_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-10**30, max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
+    st.sampled_from(["1e-3", "2E5", ".5", "0x10", "1_000", "yes", "~", "2024-02-30", "0o17", "+1e+3"]),
+)
+_yaml_value = st.recursive(
+    _yaml_leaf, lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=30)
+
+
+@given(st.dictionaries(st.text(max_size=12), _yaml_value, max_size=10), st.booleans())
+def test_fast_yaml_reads_what_the_python_loader_reads(doc, flow):
+    from tracer.problem import safeload
+
+    if safeload._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    text = yaml.safe_dump(doc, allow_unicode=True, default_flow_style=flow)
+    outcomes = []
+    for read in (lambda: safeload.fast_load(text, safeload._FAST), lambda: safeload._python_yaml(text)):
+        try:
+            outcomes.append(("ok", read()))
+        except Exception as err:  # noqa: BLE001 - compare outcomes, not messages
+            outcomes.append(("error", type(err).__name__))
+    if outcomes[0][0] == "ok":
+        assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x [1]\nb: *x\n",  # an alias: the Python loader names its line
+    "a: 1\na: 2\n",  # a duplicate key
+    "a: " + "[" * 40 + "]" * 40 + "\n",  # deeper than MAX_DEPTH
+    "a: [" + "1, " * 3000 + "1]\n",  # more indicators than the fast path takes
+])
+def test_the_fast_path_leaves_refusals_to_the_python_loader(text):
+    from tracer.problem import safeload
+
+    if safeload._FAST is None:
+        pytest.skip("PyYAML without libyaml")
+    if text.count(",") < 1000:
+        with pytest.raises(safeload.Refused):
+            safeload.fast_load(text, safeload._FAST)
+    try:
+        expected = ("ok", safeload._python_yaml(text))
+        safeload._check(expected[1], "", 0)
+    except safeload.LoadError as err:
+        expected = ("error", str(err))
+    try:
+        got = ("ok", safeload.parse_text(text, "yaml"))
+    except safeload.LoadError as err:
+        got = ("error", str(err))
+    assert got == expected

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from ..files import FileError, read_limited
-from ..problem.safeload import LoadError, _Loader
+from ..problem.safeload import LoadError, Refused, _Loader, fast_load, fast_loader
 from .answer_values import (  # noqa: F401 - the answer model is read from here too
     MAX_BYTES,
     MAX_DEPTH,
@@ -73,67 +73,14 @@ for _tag in ("int", "float"):
     _AnswerLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_number)
 
 
-try:  # libyaml's parser and composer (C), with our resolver and constructors: ~6x faster
-    from yaml._yaml import CParser
-except ImportError:  # PyYAML built without libyaml: the pure-Python loader does everything
-    CParser = None
-
-if CParser is not None:
-    class _FastLoader(CParser, _AnswerLoader):
-        """The C parser for well-behaved files. The composer is C, so the Python checks
-        (aliases, depth) run on the composed tree before construction."""
-
-        def __init__(self, stream):
-            CParser.__init__(self, stream)
-            yaml.constructor.SafeConstructor.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-
-        def get_single_data(self):
-            node = self.get_single_node()
-            if node is None:
-                return None
-            level, seen, depth = [node], set(), 0
-            while level:  # level by level
-                depth += 1
-                nodes = len(seen) + len(level)
-                seen.update(map(id, level))
-                if len(seen) != nodes or depth > MAX_DEPTH:
-                    raise _Refused  # an alias (a node met twice) or too deep: the Python loader says where
-                below = []
-                for n in level:
-                    if type(n) is yaml.MappingNode:
-                        for pair in n.value:
-                            below += pair
-                    elif type(n) is yaml.SequenceNode:
-                        below += n.value
-                level = below
-            return self.construct_document(node)
-
-
-class _Refused(Exception):
-    pass
-
-
-# Every level of YAML nesting starts at one of these characters ([, {, a block entry -,
-# a key's : or ?), so their count bounds how deep libyaml's recursive C composer can go.
-# 10,000 levels are fine, 120,000 crash the interpreter: the fast path takes files with
-# at most FAST_MAX_INDICATORS (every real answer sheet; the lecture's has ~300).
-FAST_MAX_INDICATORS = 2000
-
-
-def _fast_ok(text: str) -> bool:
-    return sum(text.count(ch) for ch in "[{-:?") <= FAST_MAX_INDICATORS
+_FAST = fast_loader(_AnswerLoader, MAX_DEPTH)
 
 
 def _from_yaml(text: str):
-    # Anything that could nest deeply goes to the Python loader, which stops at MAX_DEPTH.
-    # Any file the fast path refuses or fails on is re-read by the Python loader, so every
-    # message comes from one place.
-    if CParser is not None and _fast_ok(text):
-        try:
-            return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - SafeConstructor based
-        except Exception:  # noqa: BLE001 - the slow path below is authoritative
-            pass
+    try:  # libyaml first; anything it refuses, the Python loader reads and says what is wrong
+        return fast_load(text, _FAST)
+    except Refused:
+        pass
     try:
         return yaml.load(text, Loader=_AnswerLoader)  # noqa: S506 - a SafeLoader subclass
     except (AnswerError, LoadError) as err:
