@@ -30,7 +30,6 @@ the caller, in the parent, which is why a pool changes nothing a user can see bu
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
@@ -100,6 +99,8 @@ def ordered_map(func: Callable[[Any, T], R], items: Iterable[T], state: Any = No
 def _pooled(func, items, state, jobs: int, chunksize: int):
     global _state
     fork = FORK
+    import multiprocessing  # here, not at the top: one process (every render of one spec) never pays for it
+
     context = multiprocessing.get_context("fork" if fork else "spawn")
     before, _state = _state, state  # a forked worker starts with it
     if fork:  # the parent's objects (sympy's are many) out of the workers' garbage collection: a

@@ -373,5 +373,5 @@ def test_no_processes_to_be_had_means_the_work_is_done_here(monkeypatch):
         def Pool(self, *args, **kwargs):  # noqa: N802 - multiprocessing's name
             raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(pool.multiprocessing, "get_context", lambda method: NoProcesses())
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: NoProcesses())  # tracer.pool imports it when it starts a pool
     assert list(pool.ordered_map(_square, range(6), state=2, jobs=2)) == [x * x + 2 for x in range(6)]

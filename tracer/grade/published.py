@@ -26,11 +26,12 @@ def published_sheet(problem) -> AnswerSheet:
     return AnswerSheet(student=None, entries=tuple(Entry(key, raw) for key, raw in problem.published))
 
 
-def published_checker(problem, tolerance: Tolerance | None = None, trace=None) -> Checker:
+def published_checker(problem, tolerance: Tolerance | None = None, trace=None, diagnosis: bool = True) -> Checker:
     """A Checker for the printed numbers: only what was printed is judged (no `ask:`, no missing items),
-    by the default rule unless a tolerance is given (the spec's `grading:` is for students)."""
+    by the default rule unless a tolerance is given (the spec's `grading:` is for students).
+    `diagnosis`: name the likely mistake behind each wrong number (`check --published` does)."""
     plain = dataclasses.replace(problem, ask=(), grading={})
-    return Checker(plain, tolerance if tolerance is not None else Tolerance(), trace=trace)
+    return Checker(plain, tolerance if tolerance is not None else Tolerance(), trace=trace, diagnosis=diagnosis)
 
 
 def check_published(problem, tolerance: Tolerance | None = None, trace=None) -> Report:
@@ -45,7 +46,7 @@ def slips(problem, trace=None) -> list[Slip]:
     it again would bury the slip; `check --published` lists those too."""
     if not problem.published:
         return []
-    checker = published_checker(problem, trace=trace)
+    checker = published_checker(problem, trace=trace, diagnosis=False)  # a handout notes the slip, not its cause
     report = checker.check_sheet(published_sheet(problem), source=SOURCE)
     out = []
     for item in report.items:

@@ -32,6 +32,7 @@
     pdf.py           LaTeX -> PDF with latexmk, no shell escape, in a temporary folder
     render.py        View -> text through the Jinja2 templates; a Document (text, its files, a PDF)
     export_json.py   Trace -> JSON, every value at full precision
+    float_text.py    float arrays as repr writes them, through orjson (the JSON's numbers)
 
 Templates lay out a View; they never compute.
 """

@@ -8,10 +8,13 @@ a label can only ever be text.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from .figure_graph import BOX_HALF_HEIGHT, GraphLayout
 from .figure_layout import NetworkLayout
 from .tex_text import Run, extent, runs, stacked
+
+if TYPE_CHECKING:  # a graph's layout module is imported only to draw a graph
+    from .figure_graph import GraphLayout
 
 
 # xml.sax.saxutils.escape and quoteattr, which this module used: the same output, without the import
@@ -137,6 +140,8 @@ def svg(layout: NetworkLayout, *, standalone: bool = True) -> str:
 
 def graph_svg(layout: GraphLayout, *, standalone: bool = True) -> str:
     """A GraphLayout (figure_graph) as SVG, from the layout's coordinates as the TikZ is."""
+    from .figure_graph import BOX_HALF_HEIGHT
+
     w, h = layout.width * PX, layout.height * PX
     marker = f"arrow-{layout.key}"
     ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""

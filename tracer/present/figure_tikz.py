@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from .figure_graph import BOX_HALF_HEIGHT, GraphLayout
+from typing import TYPE_CHECKING
+
 from .figure_layout import NetworkLayout
+
+if TYPE_CHECKING:  # a graph's layout module is imported only to draw a graph
+    from .figure_graph import GraphLayout
 
 
 def _c(value: float) -> str:
@@ -48,6 +52,8 @@ def _rgb(hex_colour: str) -> str:
 
 def graph_tikz(layout: GraphLayout) -> str:
     """A GraphLayout (figure_graph) as a tikzpicture: every coordinate is the layout's."""
+    from .figure_graph import BOX_HALF_HEIGHT
+
     scaled = rf"scale={_c(layout.scale)}, every node/.append style={{transform shape}}," if layout.scale < 1 else ""
     lines = [
         rf"\begin{{tikzpicture}}[x=1cm, y=-1cm, >=stealth, {scaled}",

@@ -9,15 +9,18 @@ document refers to: only its writer knows where the document goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from .figure_curve import CURVES
 from .figure_curve_pgf import pgfplot
 from .figure_curve_svg import curve_svg
-from .figure_graph import GraphLayout, graph_layout
 from .figure_layout import NetworkLayout, network_layout
 from .figure_svg import graph_svg, svg
 from .figure_tikz import graph_tikz, tikz
+
+if TYPE_CHECKING:  # a graph's layout module is imported only to draw a graph
+    from .figure_graph import GraphLayout
 
 
 @dataclass
@@ -65,6 +68,8 @@ def graph_figures(c, choices, show) -> list[Figure]:
     for choice in choices:
         if choice.name != "graph":
             continue
+        from .figure_graph import graph_layout
+
         layout = graph_layout(c, choice, show)
         out.append(Figure(layout.key, layout.caption, layout, graph_tikz(layout), graph_svg(layout),
                           graph_svg(layout, standalone=False), given=choice.edges == "given"))
