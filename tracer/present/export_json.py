@@ -99,16 +99,19 @@ def _graph_spec(trace: Trace) -> dict:
 
 def to_json(trace: Trace) -> str:
     spec = spec_dict(trace)
-    # One value per line: readable, diffable, and far shorter than indent=1.
+    # One value per line: readable, diffable, and far shorter than indent=1. The document is joined
+    # once from its pieces: a large net's is tens of megabytes, and every concatenation copies it.
     items = list(trace.values.items())
     texts = _array_texts([v for _, v in items])
-    lines = [f" {json.dumps(k)}: {_dumps(_plain(v)) if t is None else t}" for (k, v), t in zip(items, texts)]
+    pieces = ['{"spec": ', json.dumps(spec, allow_nan=False)]
     # Only when training diverged: the iteration it stopped with and the first non-finite path.
-    diverged = ""
     if trace.diverged is not None:
-        diverged = ',\n"diverged": ' + json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})
-    return ('{"spec": ' + json.dumps(spec, allow_nan=False) + diverged + ',\n"values": {\n' + ",\n".join(lines)
-            + "\n}}\n")
+        pieces += [',\n"diverged": ', json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})]
+    pieces.append(',\n"values": {\n')
+    for n, ((key, value), text) in enumerate(zip(items, texts)):
+        pieces += [",\n " if n else " ", json.dumps(key), ": ", _dumps(_plain(value)) if text is None else text]
+    pieces.append("\n}}\n")
+    return "".join(pieces)
 
 
 def _text(value) -> str:
