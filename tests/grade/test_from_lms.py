@@ -147,6 +147,18 @@ def canvas_rows(students, vid):
     return rows
 
 
+def check_both(tmp_path: Path, spec, files: Path, mine, vid: str, export: Path) -> Path:
+    """Check variant `vid`'s answer files (copied into files-{vid}/, which is returned) and its LMS
+    export `export`, each to its own gradebook: files-{vid}.gb.csv and lms-{vid}.gb.csv."""
+    sub = tmp_path / f"files-{vid}"
+    sub.mkdir()
+    for sid, _, _ in mine:
+        (sub / f"{sid}.csv").write_bytes((files / f"{sid}.csv").read_bytes())
+    run_check(spec, sub, "--seed", SEED, "--gradebook", tmp_path / f"files-{vid}.gb.csv")
+    run_check(spec, "--from-lms", export, "--seed", SEED, "--gradebook", tmp_path / f"lms-{vid}.gb.csv")
+    return sub
+
+
 def run_check(*argv) -> int:
     return main(["check", *map(str, argv)])
 
@@ -206,12 +218,7 @@ def test_canvas_export_grades_as_the_answer_files(tmp_path, spec, students, caps
         export = tmp_path / f"{vid}.csv"
         export.write_text(csv_text(canvas_rows(students, vid)))
         mine = [s for s in students if s[1] == vid]
-        sub = tmp_path / f"files-{vid}"
-        sub.mkdir()
-        for sid, _, _ in mine:
-            (sub / f"{sid}.csv").write_bytes((files / f"{sid}.csv").read_bytes())
-        run_check(spec, sub, "--seed", SEED, "--gradebook", tmp_path / f"files-{vid}.gb.csv")
-        run_check(spec, "--from-lms", export, "--seed", SEED, "--gradebook", tmp_path / f"lms-{vid}.gb.csv")
+        sub = check_both(tmp_path, spec, files, mine, vid, export)
         by_lms = gradebook(tmp_path / f"lms-{vid}.gb.csv")
         assert [(r["student"], r["status"]) for r in by_lms] == [(sid, "graded") for sid, _, _ in mine]
         assert without_file(by_lms) == without_file(gradebook(tmp_path / f"files-{vid}.gb.csv"))
@@ -606,12 +613,7 @@ def test_our_canvas_package_read_back_grades_as_the_answer_files(tmp_path, spec,
             rows.append(row + ["3", "4", "3.0"])
         export = tmp_path / f"{vid}.csv"
         export.write_text(csv_text(rows))
-        sub = tmp_path / f"files-{vid}"
-        sub.mkdir()
-        for sid, _, _ in mine:
-            (sub / f"{sid}.csv").write_bytes((files / f"{sid}.csv").read_bytes())
-        run_check(spec, sub, "--seed", SEED, "--gradebook", tmp_path / f"files-{vid}.gb.csv")
-        run_check(spec, "--from-lms", export, "--seed", SEED, "--gradebook", tmp_path / f"lms-{vid}.gb.csv")
+        sub = check_both(tmp_path, spec, files, mine, vid, export)
         assert without_file(gradebook(tmp_path / f"lms-{vid}.gb.csv")) == without_file(gradebook(tmp_path / f"files-{vid}.gb.csv"))
         assert reports(capsys, spec, "--from-lms", export, "--seed", SEED) == reports(capsys, spec, sub, "--seed", SEED)
 
