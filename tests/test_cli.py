@@ -262,3 +262,59 @@ def test_unknown_notation_flag_is_one_line_exit_2():
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         "error: notation: unknown profile 'nodes'; built-in profiles: default, lecture, hidden-output, layered, node"]
+
+
+# -- the process around main(): `entry` flushes and ends it without the interpreter's teardown -----
+
+
+def test_output_through_a_pipe_is_whole(capsys):
+    """entry() ends the process with os._exit: what main() printed must be flushed first."""
+    from tracer.cli import main
+
+    assert main(["render", "--example", "lecture-2-2-1", "--to", "json", "--iterations", "60"]) == 0
+    in_process = capsys.readouterr().out
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "json", "--iterations", "60")
+    assert result.returncode == 0, result.stderr
+    assert len(in_process) > 65536  # more than a pipe holds: the flush at exit is what writes the rest
+    assert result.stdout == in_process
+
+
+def test_a_reader_that_leaves_early_is_no_error():
+    """`bptrace render ... | head`: exit status 0 and nothing on stderr (no BrokenPipeError report)."""
+    proc = subprocess.Popen([sys.executable, "-m", "tracer.cli", "render", "--example", "lecture-2-2-1",
+                             "--to", "json", "--iterations", "200"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=REPO)
+    assert proc.stdout.read(100)
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 0
+    assert err == b""
+
+
+def test_error_status_survives_the_fast_exit(tmp_path):
+    out = tmp_path / "missing" / "x.md"
+    result = bptrace("render", "--example", "lecture-2-2-1", "--to", "markdown", "-o", out)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: {out.parent}{os.sep}")  # the figure, written first, or the handout
+    assert result.stderr.rstrip("\n").endswith(": cannot write: No such file or directory")
+
+
+def test_main_in_process_leaves_the_garbage_collector_alone():
+    """Only the command (entry) raises the collector's threshold; a notebook or test calling main() keeps its own."""
+    import gc
+
+    from tracer.cli import main
+
+    before = gc.get_threshold()
+    assert main(["render", "--example", "lecture-2-2-1", "--to", "json", "-o", os.devnull]) == 0
+    assert gc.get_threshold() == before
+
+
+def test_the_command_raises_the_collector_threshold():
+    code = ("import gc, sys, tracer.cli\n"
+            "tracer.cli.main = lambda: print(gc.get_threshold()) or 0\n"
+            "tracer.cli.entry()\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), cwd=REPO,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(200000, 30, 30)"
