@@ -30,8 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 CLI = [sys.executable, "-m", "tracer.cli"]
-NO_BUILTIN = ("import sys, tracer.present.formula_store as s; s.use_builtin = False; "
-              "from tracer.cli import main; sys.exit(main(sys.argv[1:]))")
+# the command as `bptrace` runs it (cli.entry: its process settings too), without the wheel's formulas
+NO_BUILTIN = ("import tracer.present.formula_store as s; s.use_builtin = False; "
+              "from tracer.cli import entry; entry()")
 
 
 def _env(cache: Path, pycache: Path) -> dict:
