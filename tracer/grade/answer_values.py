@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from ..errors import TracerError
@@ -81,6 +80,8 @@ def parse_number(text: str, where: str) -> Number:
     if m:
         if int(m.group(2)) == 0:
             raise AnswerError(f"{where}: {show(s)} divides by zero")
+        from fractions import Fraction  # here: only a number written as a fraction needs it
+
         return Number(float(Fraction(int(m.group(1)), int(m.group(2)))), s, None)
     if _NOT_FINITE.fullmatch(s):
         raise AnswerError(f"{where}: {show(s)} is not allowed: numbers must be finite")

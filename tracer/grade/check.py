@@ -32,7 +32,7 @@ from ..engine.trace import Trace
 from ..present.numfmt import plain
 from ..problem.kinds import kind_of
 from ..problem.network import Problem
-from .answers import AnswerError, AnswerSheet, Number, numbers, read_answers
+from .answer_values import AnswerError, AnswerSheet, Number, numbers
 from .grading import (
     KeyMap,
     Policy,
@@ -162,6 +162,8 @@ class Checker:
     # -- entry points -----------------------------------------------------------------
 
     def check_file(self, path: str | Path) -> Report:
+        from .answers import read_answers  # here: a handout's published check reads no file (nor PyYAML's loader)
+
         try:  # what makes the file not gradable names the file, read or graded
             return self.check_sheet(read_answers(path), source=str(path))
         except AnswerError as err:

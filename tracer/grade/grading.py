@@ -16,7 +16,6 @@ of u, a hand computation that rounds every quantity to u can drift from the true
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import math
 from dataclasses import dataclass
@@ -189,6 +188,8 @@ def _element(idx: tuple[int, ...], shape: tuple[int, ...]):
 
 
 def _suggest(base: str, values, aliases, suffix: str = "") -> str:
+    import difflib  # here: only a mistyped name pays for it
+
     names = [*values, *aliases]
     same_letters = [n for n in names if n.lower() == base.lower()]
     close = same_letters or difflib.get_close_matches(base, names, n=1, cutoff=0.6)

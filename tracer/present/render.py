@@ -11,7 +11,6 @@ again; prose (titles, descriptions) goes through `escape_latex` or
 from __future__ import annotations
 
 import dataclasses
-import html
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -115,6 +114,9 @@ def _environment(fmt: str, dirs: tuple, cache_folder: str | None) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    if fmt in ("html", "lms", "canvas"):
+        import html  # here: the LaTeX and Markdown handouts never load its table of entities
+
     if fmt == "html":
         from .mathml import aligned_rows, mathml
 
@@ -174,6 +176,8 @@ def render_iteration(trace, fmt: str, t: int, slips=()) -> str:
 def embedded(page: str) -> str:
     """An HTML page as a notebook cell's output: in an iframe of its own, so its style sheet
     stays off the notebook; it grows to its content's height once loaded."""
+    import html
+
     return (f'<iframe class="bptrace" srcdoc="{html.escape(page, quote=True)}" '
             'style="width: 100%; height: 80vh; border: 1px solid #ddd;" '
             "onload=\"this.style.height = (this.contentDocument.documentElement.scrollHeight + 16) + 'px'\">"
