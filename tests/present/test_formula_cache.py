@@ -272,3 +272,21 @@ def test_warm_variants_import_neither_sympy_nor_mpmath(tmp_path):
     first = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     assert _modules(cache, tmp_path, "user", *argv) == []
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == first
+
+
+UNUSED = ("html", "difflib", "fractions", "csv", "multiprocessing", "tracer.grade.answers", "tracer.grade.answers_csv",
+          "tracer.grade.diagnosis", "tracer.present.figure_graph", "tracer.present.mathml")
+
+
+@pytest.mark.parametrize("fmt", ["latex", "markdown"])
+def test_a_handout_loads_no_module_it_does_not_use(tmp_path, fmt):
+    """Start-up is most of a handout's time: what only other commands, formats or kinds need stays unloaded
+    (the answer-file reader, the diagnosis of mistakes, the pool, the graph layout, HTML's entities)."""
+    script = ("import json, sys\nfrom tracer.cli import main\n"
+              f"code = main(['render', '--example', 'lecture-2-2-1', '--to', '{fmt}', '-o', 'out'])\n"
+              f"print(json.dumps([code, [m for m in {UNUSED!r} if m in sys.modules]]))\n")
+    env = {**os.environ, "BPTRACE_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1]) == [0, []]
