@@ -354,3 +354,27 @@ def test_label_boxes_stay_inside_the_figure():
     for layers in ([64] * 12, [3, 4, 3, 2], [2, 1]):
         for fig in _figures(problem_from_dict({**_wide_spec(layers), "figures": ["network", "network@1"]})):
             assert all(b.x - b.w / 2 >= 0 and b.x + b.w / 2 <= fig.layout.width for b in fig.layout.boxes)
+
+
+def _sampled_crosses(box, x1, y1, x2, y2) -> bool:
+    """Box.crosses as the sampling alone decides it (before its bounding-box shortcut)."""
+    return any(abs(x1 + (x2 - x1) * k / 48 - box.x) * 2 < box.w and abs(y1 + (y2 - y1) * k / 48 - box.y) * 2 < box.h
+               for k in range(49))
+
+
+def test_crosses_shortcut_decides_as_the_samples_do():
+    """The bounding-box shortcut only skips segments no sample of which can land in the box: same layouts."""
+    from hypothesis import given, settings, strategies as st
+
+    from tracer.present.figure_layout import Box
+
+    coord = st.floats(-3, 3, allow_nan=False) | st.sampled_from([-0.5, 0.0, 0.25, 0.5, 1.0])
+    size = st.floats(0.01, 2, allow_nan=False) | st.sampled_from([0.5, 1.0])
+
+    @settings(max_examples=1000, deadline=None)
+    @given(coord, coord, size, size, coord, coord, coord, coord)
+    def check(x, y, w, h, x1, y1, x2, y2):
+        box = Box("edge", "t", x, y, w, h)
+        assert box.crosses(x1, y1, x2, y2) == _sampled_crosses(box, x1, y1, x2, y2)
+
+    check()

@@ -68,6 +68,10 @@ class Box:
 
     def crosses(self, x1: float, y1: float, x2: float, y2: float) -> bool:
         """Whether the segment passes through the box (sampled: labels are small, edges short)."""
+        # every sample lies in the segment's bounding box (to within rounding): one apart from the box has none inside
+        if (max(x1, x2) < self.x - self.w / 2 - 1e-9 or min(x1, x2) > self.x + self.w / 2 + 1e-9
+                or max(y1, y2) < self.y - self.h / 2 - 1e-9 or min(y1, y2) > self.y + self.h / 2 + 1e-9):
+            return False
         return any(abs(x1 + (x2 - x1) * k / 48 - self.x) * 2 < self.w and abs(y1 + (y2 - y1) * k / 48 - self.y) * 2 < self.h
                    for k in range(49))
 
@@ -78,6 +82,8 @@ def _box(kind: str, text: str, x: float, y: float) -> Box:
 
 @dataclass(frozen=True)
 class Node:
+    """A drawn unit, bias or ellipsis of a network figure, at its place."""
+
     id: str
     layer: int
     x: float
@@ -92,6 +98,8 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
+    """A drawn connection of a network figure, with its label's place."""
+
     src: str
     dst: str
     label: str  # LaTeX math, or "" for a bare line
@@ -102,6 +110,8 @@ class Edge:
 
 @dataclass
 class NetworkLayout:
+    """A network figure laid out (inches): nodes, edges, labels, for the TikZ and SVG emitters alike."""
+
     key: str  # the figure's choice as written (its file name's stem)
     caption: str
     nodes: list[Node]
