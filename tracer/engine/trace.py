@@ -28,6 +28,8 @@ def plain(value):
 
 @dataclass(frozen=True)
 class Iteration:
+    """Iteration t and the examples of its batch."""
+
     t: int  # 1-based
     examples: tuple[int, ...]  # 0-based indices into problem.data, in batch order
 

@@ -44,12 +44,16 @@ class Number:
 
 @dataclass(frozen=True)
 class Entry:
+    """One answered key of a sheet and its value as read."""
+
     key: str
     raw: Any  # Number, None, a list of those or of lists, or anything else (checked in `numbers`)
 
 
 @dataclass(frozen=True)
 class AnswerSheet:
+    """An answer file as read: the student, the entries in file order, the variant answered."""
+
     student: str | None
     entries: tuple[Entry, ...]
     variant: str | None = None

@@ -79,6 +79,8 @@ class Item:
 
 @dataclass
 class Report:
+    """One answer sheet graded: its items, first error and points."""
+
     title: str
     source: str = ""
     student: str | None = None

@@ -83,6 +83,8 @@ def notation_aliases(problem, values: Mapping[str, np.ndarray] | None = None) ->
 
 @dataclass(frozen=True)
 class Tolerance:
+    """How close an answer must be: absolute, relative, significant figures, or by default its written precision."""
+
     abs_tol: float | None = None
     rel_tol: float | None = None
     sig_figs: int | None = None
@@ -127,6 +129,8 @@ class Tolerance:
 
 @dataclass(frozen=True)
 class Policy:
+    """A spec's grading: tolerance, shares for follow-through and imprecise answers, points, what is asked."""
+
     tolerance: Tolerance
     follow_through: float  # share of a quantity's points for a follow-through answer
     imprecise: float  # share for an answer right to fewer digits than asked

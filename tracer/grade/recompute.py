@@ -31,6 +31,8 @@ GIVEN, COPY, FORMULA = "given", "copy", "formula"
 
 @dataclass(frozen=True)
 class Rule:
+    """How a quantity is recomputed from others (or given, or copied): the checker's follow-through."""
+
     kind: str
     inputs: tuple[str, ...] = ()
     formulas: tuple[Callable, ...] = ()  # each f(*input values) -> value

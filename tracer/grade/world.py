@@ -35,6 +35,8 @@ MAX_EVALUATIONS = 64  # formula evaluations per quantity
 
 @dataclass
 class World:
+    """The values recomputed from a student's own answers (follow-through), per path."""
+
     recomputed: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
 

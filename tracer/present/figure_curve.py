@@ -35,12 +35,16 @@ LOG_ABOVE = 3  # decades a positive loss spans before its axis is logarithmic (a
 
 @dataclass(frozen=True)
 class Series:
+    """One line of a curve plot: its legend and its points."""
+
     label: str  # LaTeX math for the legend ("" when the plot has one series)
     points: tuple[tuple[float, float], ...]  # (x, y), finite, in plotting order
 
 
 @dataclass
 class CurveLayout:
+    """A curve over the iterations (loss or yhat), laid out: ranges, ticks and series, for either emitter."""
+
     key: str  # the figure's choice: loss or yhat (its file name's stem)
     caption: str
     ylabel: str  # LaTeX math: the notation's symbol

@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # a graph's layout module is imported only to draw a graph
 
 @dataclass
 class Figure:
+    """A figure ready for every format: its layout, TikZ and SVG texts, and its file name."""
+
     key: str  # the choice as written, e.g. network, network-2-gradients or graph-values
     caption: str
     layout: NetworkLayout | GraphLayout  # or a figure_curve.CurveLayout

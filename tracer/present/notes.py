@@ -18,6 +18,8 @@ from .steps import steps_of
 
 @dataclass(frozen=True)
 class Slip:
+    """A number a source printed that differs from the computed one beyond its rounding."""
+
     paths: tuple[str, ...]  # the quantity's path, then the paths it copies (yhat -> h(L)), nearest first
     index: tuple[int, ...] | None  # the element (0-based, canonical layout), None: the whole quantity
     printed: str  # the number as the source printed it

@@ -33,12 +33,16 @@ class Step:
 
 @dataclass
 class Part:
+    """A phase of a section (forward pass, output error, ...): its steps."""
+
     title: str
     steps: list[Step] = field(default_factory=list)
 
 
 @dataclass
 class Section:
+    """A titled run of steps (one example's passes, a batch's aggregate, an update)."""
+
     title: str
     steps: list[Step] = field(default_factory=list)
     note: str = ""
@@ -52,6 +56,8 @@ class Section:
 
 @dataclass
 class IterationView:
+    """One iteration as the handout shows it: each example's passes, the batch's aggregate, the update."""
+
     t: int
     caption: str  # which example(s)
     examples: list[Section]  # forward and backward pass per example
@@ -73,6 +79,8 @@ class Table:
 
 @dataclass
 class View:
+    """Everything a template shows, formatted: the templates only place it."""
+
     title: str
     description: str
     setup: list[tuple[str, str]]  # (label, text) lines about the problem

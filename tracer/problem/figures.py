@@ -34,6 +34,8 @@ GRAPH_ALL = "all"  # a graph figure's default labels: values and gradients
 
 @dataclass(frozen=True)
 class FigureChoice:
+    """A figure a spec or --figures asks for: what is drawn, at which iteration, with which edge labels."""
+
     name: str  # "network" | "graph", or a curve over the iterations: "loss", "yhat"
     iteration: int | None = None  # None: the problem as given (starting weights, no values)
     edges: str = "weights"  # a network's with an iteration: weights (at its start), gradients or updated;

@@ -29,6 +29,8 @@ STAGE_OF_HOOK = {"parse": "problem", "paths": "problem", "cost": "problem", "run
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of problem: the spec field that selects it and where its stages live (module:function)."""
+
     name: str
     section: str  # the spec field whose presence selects this kind
     parse: str

@@ -62,6 +62,8 @@ _PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
 
 @dataclass(frozen=True, eq=False)
 class Example:
+    """One training example: its input x and target y (read-only arrays)."""
+
     x: np.ndarray
     y: np.ndarray
 

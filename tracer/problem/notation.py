@@ -44,6 +44,8 @@ ALIAS_PATTERN = r"[A-Za-z][A-Za-z0-9_]*"  # an answer-file alias (whole string)
 
 @dataclass(frozen=True)
 class Profile:
+    """A notation profile: the symbols, layouts and orders a handout writes its quantities with."""
+
     name: str = "default"
     description: str = "the names of docs/quantities.md"
     x: str = "x"

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Quantity:
+    """A canonical quantity name (pattern), what it means, its formula and its shape."""
+
     pattern: str  # {t} iteration, {l} layer, {n} example in the batch
     meaning: str
     formula: str
