@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -318,3 +319,26 @@ def test_the_command_raises_the_collector_threshold():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(200000, 30, 30)"
+
+
+@pytest.mark.parametrize("name", ["render", "check", "variants", "examples", "schema", "cache"])
+def test_a_command_alone_parses_and_helps_as_among_all(name):
+    """main() builds only the named command's parser: its help, usage and defaults are those of the whole parser's."""
+    from tracer.cli import _build_parser
+
+    def command_parser(parser):
+        (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return action.choices
+
+    whole, alone = command_parser(_build_parser([])), command_parser(_build_parser(["--no-cache", name, "x"]))
+    assert list(alone) == [name] and name in whole
+    assert alone[name].format_help() == whole[name].format_help()
+    assert alone[name].format_usage() == whole[name].format_usage()
+    assert alone[name]._defaults == whole[name]._defaults
+
+
+@pytest.mark.parametrize("argv", [[], ["-h", "render"], ["--no-cache", "--help"], ["rendr"]])
+def test_help_or_an_unknown_command_lists_every_command(argv):
+    from tracer.cli import _build_parser
+
+    assert "variants" in _build_parser(argv).format_help()

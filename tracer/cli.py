@@ -64,7 +64,11 @@ JOBS_HELP = ("worker processes for a batch (default: the CPUs this process may u
              "the output is the same whatever N")
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of `bptrace`. With `argv` naming a command, the other commands' parsers are left
+    out: building all of them (their help texts' translations looked up one by one) takes longer
+    than parsing, and the one command parses and prints its help and errors exactly as it would
+    among all. `--help`, no command or an unknown one: every command, so the listing is whole."""
     parser = argparse.ArgumentParser(
         prog="bptrace",
         description="Backpropagation worked examples: every intermediate number, computed and checked.",
@@ -72,7 +76,18 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-cache", action="store_true", help=_NO_CACHE)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    command = None
+    for arg in sys.argv[1:] if argv is None else argv:
+        if arg != "--no-cache":  # the one option before a command that is not the top level's help
+            command = arg
+            break
+    for name, add in _COMMANDS.items():
+        if command not in _COMMANDS or name == command:
+            add(sub)
+    return parser
 
+
+def _add_render(sub) -> None:
     render = sub.add_parser(
         "render", help="trace a problem spec and write the worked example",
         description="Trace a problem spec (YAML or JSON) and write the worked example.",
@@ -105,7 +120,11 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="notation profile: default, lecture, hidden-output, layered or node (overrides the spec's)")
     render.add_argument("--jobs", metavar="N", help=JOBS_HELP + " (with several SPECs)")
     render.set_defaults(handler=_cmd_render)
+    # also after the command; SUPPRESS keeps a --no-cache given before it
+    render.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
 
+
+def _add_check(sub) -> None:
     check = sub.add_parser(
         "check", help="check answer files against a problem spec",
         description="Check students' answer files (YAML, JSON or CSV; see docs/answers.md) against a "
@@ -144,7 +163,10 @@ def _build_parser() -> argparse.ArgumentParser:
     variant.add_argument("--count", type=_positive_int, metavar="N",
                          help="how many numbered variants were drawn (with --seed; default: ids up to v1000 are found)")
     check.set_defaults(handler=_cmd_check)
+    check.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
 
+
+def _add_variants(sub) -> None:
     variants = sub.add_parser(
         "variants", help="draw a variant of a randomized spec per student, with solutions and answer keys",
         description="Draw homework variants from a spec's randomize: section. Per variant: a problem sheet, "
@@ -174,11 +196,16 @@ def _build_parser() -> argparse.ArgumentParser:
                           help="asked: the solution shows what the sheet asks (default); full: the whole handout")
     variants.add_argument("--jobs", metavar="N", help=JOBS_HELP)
     variants.set_defaults(handler=_cmd_variants)
+    variants.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
 
+
+def _add_examples(sub) -> None:
     examples = sub.add_parser("examples", help="list the built-in examples",
                               description="List the built-in examples: name, then a short description.")
     examples.set_defaults(handler=_cmd_examples)
 
+
+def _add_schema(sub) -> None:
     schema = sub.add_parser(
         "schema", help="print the JSON Schema of a problem spec, for editors",
         description="Print the JSON Schema (draft 2020-12) of a problem spec: editors such as VS Code's "
@@ -187,6 +214,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     schema.set_defaults(handler=_cmd_schema)
+
+
+def _add_cache(sub) -> None:
     cache = sub.add_parser(
         "cache", help="where the formula and template cache is, or clear it",
         description="Printed formulas and compiled templates are kept in the user's cache folder "
@@ -195,9 +225,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     cache.add_argument("action", choices=("path", "clear"))
     cache.set_defaults(handler=_cmd_cache)
-    for command in (render, check, variants):  # also after the command; SUPPRESS keeps a --no-cache given before it
-        command.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
-    return parser
+
+
+_COMMANDS = {"render": _add_render, "check": _add_check, "variants": _add_variants, "examples": _add_examples,
+             "schema": _add_schema, "cache": _add_cache}
 
 
 def _cmd_render(args) -> int:
@@ -430,7 +461,7 @@ def _write(text: str, output) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _build_parser()
+    parser = _build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
