@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tracer"
 # The pipeline, lowest first. A stage may import itself, the stages before it, and the
 # modules listed as `base`; the top-level modules (api, cli) may import everything.
 STAGES = ["base", "problem", "engine", "present", "grade", "homework", "top"]
-BASE = {"tracer.errors", "tracer.files", "tracer.pool"}
+BASE = {"tracer.cache", "tracer.errors", "tracer.files", "tracer.pool"}
 TOP = {"tracer", "tracer.api", "tracer.cli", "tracer.render_many"}
 # Heavy libraries, each allowed from a stage on (a lower stage importing one would load
 # it for everything above, `bptrace --help` included).

@@ -218,9 +218,9 @@ def _add_schema(sub) -> None:
 
 def _add_cache(sub) -> None:
     cache = sub.add_parser(
-        "cache", help="where the formula and template cache is, or clear it",
-        description="Printed formulas and compiled templates are kept in the user's cache folder "
-                    "($BPTRACE_CACHE_DIR, if set) so a handout need not import sympy. "
+        "cache", help="where the formula, template and spec cache is, or clear it",
+        description="Printed formulas, compiled templates and parsed specs are kept in the user's cache folder "
+                    "($BPTRACE_CACHE_DIR, if set) so a handout need not import sympy or PyYAML. "
                     "`path` prints the folder, `clear` removes the cache's files and lists them.",
     )
     cache.add_argument("action", choices=("path", "clear"))
@@ -424,16 +424,17 @@ def _cmd_schema(args) -> int:
 
 
 def _cmd_cache(args) -> int:
+    from .cache import cache_dir
     from .present import formula_store
 
     if args.action == "path":
-        print(formula_store.cache_dir())
+        print(cache_dir())
         return 0
     removed = formula_store.clear()
     for path in removed:
         print(f"removed {path}")
     if not removed:
-        print(f"nothing to remove in {formula_store.cache_dir()}")
+        print(f"nothing to remove in {cache_dir()}")
     return 0
 def _jobs(text: str | None) -> int:
     from .pool import parse_jobs
@@ -469,9 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import TracerError, printable
 
     if args.no_cache:  # this process, and (through the environment) any worker it starts
-        from .present import formula_store
+        from . import cache
 
-        formula_store.set_disabled(True)
+        cache.set_disabled(True)
         os.environ["BPTRACE_NO_CACHE"] = "1"
     try:
         return args.handler(args)
@@ -485,9 +486,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         if args.no_cache:  # main() called in-process (tests, notebooks): the next call chooses again
-            from .present import formula_store
+            from . import cache
 
-            formula_store.set_disabled(None)
+            cache.set_disabled(None)
             os.environ.pop("BPTRACE_NO_CACHE", None)
 
 

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tracer import cache as tracer_cache
 from tracer.cli import main
 from tracer.present import formula_store as store
 from tracer.present import formulas as F
@@ -215,7 +216,7 @@ def test_no_cache_reads_and_writes_nothing(cache):
     assert not cache.exists()
     assert _run("--no-cache", "render", str(LECTURE), "--to", "latex")
     assert not cache.exists()
-    assert os.environ.get("BPTRACE_NO_CACHE") is None and not store.disabled()  # only for that call
+    assert os.environ.get("BPTRACE_NO_CACHE") is None and not tracer_cache.disabled()  # only for that call
     assert _run("render", str(LECTURE), "--to", "markdown") == before
     assert list(cache.glob("formulas-*.json")) and (cache / "jinja").is_dir()
 
@@ -236,6 +237,7 @@ CHECK_MODULES = """
 import contextlib, io, json, sys
 import tracer.present.formula_store as store
 store.use_builtin = sys.argv[1] == "builtin"
+from tracer import cache as tracer_cache
 from tracer.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[2:])

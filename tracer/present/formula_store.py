@@ -29,36 +29,16 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from ..cache import cache_dir, disabled
+from ..problem import spec_cache
+
 FORMAT = 1  # bump when a key or a stored value changes meaning
 _BUILTIN = Path(__file__).with_name("formulas_builtin.json")
 _memory: dict[str, object] = {}
 _pending: dict[str, object] = {}
 _loaded = False
-_disabled: bool | None = None  # None: read BPTRACE_NO_CACHE
 use_builtin = True  # False while formulas_prefill derives the wheel's file afresh
 writes = True  # False: nothing is written to the user's file (formulas_prefill)
-
-
-def disabled() -> bool:
-    if _disabled is not None:
-        return _disabled
-    return os.environ.get("BPTRACE_NO_CACHE", "") not in ("", "0")
-
-
-def set_disabled(value: bool | None) -> None:
-    """--no-cache for this process (None: back to the environment's choice)."""
-    global _disabled
-    _disabled = value
-
-
-def cache_dir() -> Path:
-    """The folder of every cache of ours (formulas, compiled templates): $BPTRACE_CACHE_DIR, else the user's."""
-    env = os.environ.get("BPTRACE_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("backprop-tracer"))
 
 
 @lru_cache(maxsize=1)
@@ -160,10 +140,11 @@ def reset() -> None:
 
 
 JINJA_FOLDER = "jinja"  # jinja2.FileSystemBytecodeCache's folder inside cache_dir()
+SPECS_FOLDER = spec_cache.FOLDER  # the parsed specs' (tracer.problem.spec_cache)
 
 
 def clear() -> list[Path]:
-    """Remove our cache files (formula files, compiled templates) and nothing else of the folder
+    """Remove our cache files (formula files, compiled templates, parsed specs) and nothing else of the folder
     (BPTRACE_CACHE_DIR may name a folder shared with other files); the paths removed."""
     import shutil
 
@@ -172,7 +153,7 @@ def clear() -> list[Path]:
     if folder.is_dir():
         for item in sorted(folder.iterdir()):
             ours = re.fullmatch(r"formulas-.*\.json|\.formulas-.*\.tmp", item.name) and item.is_file()
-            if item.name == JINJA_FOLDER and item.is_dir() and not item.is_symlink():
+            if item.name in (JINJA_FOLDER, SPECS_FOLDER) and item.is_dir() and not item.is_symlink():
                 shutil.rmtree(item, ignore_errors=True)
             elif ours:
                 try:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jinja2
 
+from .. import cache
 from ..errors import TemplateNotFound, TracerError
 from . import formula_store
 from .view import View, build_view
@@ -69,7 +70,7 @@ def make_environment(fmt: str, extra_dirs: list[str | Path] = ()) -> jinja2.Envi
     by where it points as well, so a change of directory gets an environment of its own."""
     dirs = tuple((str(Path(d)), os.path.abspath(d)) for d in extra_dirs)
     # keyed by the cache folder too: a process that changes BPTRACE_CACHE_DIR (tests, a notebook) gets its own
-    folder = None if formula_store.disabled() else str(formula_store.cache_dir() / formula_store.JINJA_FOLDER)
+    folder = None if cache.disabled() else str(cache.cache_dir() / formula_store.JINJA_FOLDER)
     return _environment(fmt, dirs, folder)
 
 

@@ -17,6 +17,8 @@
     published.py   the spec's published: numbers a source printed, checked against the paths
     figures.py     the spec's figures: (and --figures): which pictures a handout shows
     safeload.py    YAML/JSON loading for input from anyone
+    plain.py       safeload's checks that need no parser (plain, finite values; the capped read)
+    spec_cache.py  parsed YAML specs kept in the cache folder, so a warm handout skips PyYAML
     examples.py    the built-in examples
     conventions.py the textbooks' conventions: loss none, loss_half, batch_loss, sig_figs, show
 

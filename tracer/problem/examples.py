@@ -30,7 +30,7 @@ def example_path(name: str) -> Path:
 
 def list_examples() -> list[tuple[str, str]]:
     """(name, one-line description), read from each file's `description`."""
-    from .safeload import load_file
+    from .spec_cache import load_file
 
     out = []
     for name, path in _files().items():

@@ -14,21 +14,12 @@ read, and never more than MAX_BYTES.
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
 import yaml
 
-from ..errors import TracerError
-from ..files import FileError, read_limited
-
-MAX_BYTES = 1 << 20  # 1 MiB: far more than any spec or answer sheet needs
-MAX_DEPTH = 32
-
-
-class LoadError(TracerError):
-    """The file could not be read as YAML/JSON of an acceptable size and shape."""
+from .plain import MAX_BYTES, MAX_DEPTH, LoadError, check_value, read_raw, reject_constant
 
 
 class _Loader(yaml.SafeLoader):
@@ -129,64 +120,15 @@ def fast_load(text: str, fast: type | None):
         raise Refused from None
 
 
-def _reject_constant(name):
-    raise LoadError(f"{name} is not allowed: numbers must be finite")
-
-
-_PLAIN = (str, int, float, bool, type(None))
-
-
-# Control characters other than tab and line breaks: no output format can carry them
-# (XML 1.0 forbids them, terminals act on them).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _plain_text(text: str, where: str) -> None:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise LoadError(f"{where or 'document'}: text with a character UTF-8 cannot carry "
-                        f"({text[err.start:err.end]!a})") from None
-    bad = _CONTROL.search(text)
-    if bad:
-        raise LoadError(f"{where or 'document'}: text with a control character ({bad.group()!a})")
-
-
-def _check(obj, where: str, depth: int):
-    if depth > MAX_DEPTH:
-        raise LoadError(f"{where or 'document'}: nested deeper than {MAX_DEPTH} levels")
-    if isinstance(obj, float) and not math.isfinite(obj):
-        raise LoadError(f"{where or 'document'}: {obj} is not allowed: numbers must be finite")
-    if isinstance(obj, str):
-        _plain_text(obj, where)
-    elif not isinstance(obj, (dict, list, *_PLAIN)):
-        kind = {"date": "a date", "datetime": "a date and time", "bytes": "binary data", "set": "a set"}.get(
-            type(obj).__name__, f"a value of type {type(obj).__name__}")
-        raise LoadError(f"{where or 'document'}: {kind} is not allowed here; write a number or "
-                        "quoted text")
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            name = f"{where}.{key!s}" if where else f"{key!s}"
-            if not isinstance(key, _PLAIN):
-                raise LoadError(f"{name!a}: a key must be text or a number")
-            if isinstance(key, str):
-                _plain_text(key, where or "document")
-                if not key.isprintable():
-                    raise LoadError(f"{where or 'document'}: key {key!a} contains control characters")
-            _check(value, name, depth + 1)
-    elif isinstance(obj, list):
-        for i, value in enumerate(obj):
-            _check(value, f"{where}[{i}]", depth + 1)
-
-
 _FAST = fast_loader(_Loader)
+_check = check_value  # the name the tests know
 
 
 def parse_text(text: str, fmt: str):
     """Parse ``text`` as ``fmt`` ('yaml' or 'json'); raise LoadError on anything unsafe."""
     if fmt == "json":
         try:
-            obj = json.loads(text, parse_constant=_reject_constant)
+            obj = json.loads(text, parse_constant=reject_constant)
         except RecursionError:
             raise LoadError(f"nested deeper than {MAX_DEPTH} levels") from None
         except json.JSONDecodeError as err:
@@ -196,7 +138,7 @@ def parse_text(text: str, fmt: str):
             obj = fast_load(text, _FAST)
         except Refused:
             obj = _python_yaml(text)
-    _check(obj, "", 0)
+    check_value(obj, "", 0)
     return obj
 
 
@@ -219,11 +161,11 @@ def _python_yaml(text: str):
 
 def load_file(path: str | Path, max_bytes: int = MAX_BYTES):
     """Read a .yaml/.yml/.json file (JSON is also tried for other suffixes via YAML)."""
-    path = Path(path)
-    try:
-        raw = read_limited(path, max_bytes)
-    except FileError as err:
-        raise LoadError(f"{path}: {err}") from None
+    return parse_raw(Path(path), read_raw(path, max_bytes))
+
+
+def parse_raw(path: Path, raw: bytes):
+    """A file's bytes (from plain.read_raw) parsed by its suffix; errors name the file."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

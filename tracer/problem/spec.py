@@ -11,7 +11,8 @@ from typing import Any, Mapping
 
 from ..errors import SpecError
 from .kinds import kind_of_spec
-from .safeload import LoadError, load_file
+from .plain import LoadError
+from .spec_cache import load_file
 from .validate import describe
 
 
