@@ -86,9 +86,9 @@ def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_
     roundings of 1e-12 t, a margin of 8 (n+2) u decides every |v| outside it exactly as BLAS's t
     would. Inside the margin, or where t is not a normal finite number (overflow, underflow,
     nan), `exact_terms()` gives BLAS's t and the comparison is the one Arithmetic.cancel makes."""
-    n = len(abs_vec)
-    rel = 8 * (n + 2) * _U
-    noise = []
+    rel = 8 * (len(abs_vec) + 2) * _U
+    below, above = 1 - rel, 1 + rel
+    noise = None  # made at the first value that cancels (most sums have none)
     for i, v in enumerate(values):
         # any order of summation is within the bound, so sum()'s (naive to 3.11, compensated after)
         t = sum(map(mul, abs_rows[i], abs_vec))
@@ -96,19 +96,20 @@ def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_
             t += abs_bias[i]
         av = abs(v)
         if av != av:  # nan: |v| <= anything is false
-            noise.append(False)
             continue
         if not 1e-250 < t < 1e300:
             break
         threshold = _CANCELLATION * t
-        if av < threshold * (1 - rel):
-            noise.append(True)
-        elif av > threshold * (1 + rel):
-            noise.append(False)
+        if av > threshold * above:  # the common case: far from cancelled
+            continue
+        if av < threshold * below:
+            if noise is None:
+                noise = [False] * len(values)
+            noise[i] = True
         else:
             break
     else:
-        if not any(noise):
+        if noise is None:
             return values
         return [v * 0 if z else v for v, z in zip(values, noise)]
     terms = exact_terms().tolist()
@@ -263,9 +264,10 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 if show_error:
                     record(rec, e + "error", _noise(list(map(sub, y, yhat)), _abs_sum(y, yhat)))
                 if loss_name == "bce":  # sigmoid output: -log yhat = softplus(-a), -log(1 - yhat) = softplus(a)
-                    sp_neg = np.logaddexp(0.0, [-v for v in aL]).tolist()
-                    sp_pos = np.logaddexp(0.0, aL).tolist()
-                    terms = [u * s + (1 - u) * t for u, s, t in zip(y, sp_neg, sp_pos)]
+                    # one call for both: an elementwise function gives each number the same bits
+                    # wherever it lies in the array
+                    sp = np.logaddexp(0.0, [-v for v in aL] + aL).tolist()
+                    terms = [u * s + (1 - u) * t for u, s, t in zip(y, sp, sp[len(aL):])]
                     value = array(terms).sum()  # np.sum's reduction, without its wrapper
                 else:
                     diff = list(map(sub, y, yhat))
