@@ -180,6 +180,9 @@ def run(problem, ar, batches, final_pass) -> Trace:
     # the gradients in the order they are recorded: layer L down to 1, W before b
     grad_order = [item for l in range(L, 0, -1) for item in ((N_W[l], True), (N_b[l], False))]
     trained = [name for name in names if name not in frozen]
+    # (name, path, where in theta or None if frozen, shape or None for a vector): new.W1, new.b1, ...
+    new_order = [(name, NEW[name], None if name in frozen else where[name], shapes[name] if name[0] == "W" else None)
+                 for name in names]
 
     def put(path, value, store=rec):  # for final_pass: float arithmetic rounds nothing
         if isinstance(value, np.ndarray):
@@ -223,7 +226,7 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 keep(rec, e + "y", y_arr)
                 acc += xy_sum
                 h_arr = x_arr
-                hs, pre, comps = [x], [None], [None]
+                hs, pre, comps, gprimes = [x], [None], [None], [None]
                 for l in range(1, L + 1):
                     W_arr = params[N_W[l]]
                     a = list(map(add, (W_arr @ h_arr).tolist(), theta[b_at[l]]))
@@ -233,27 +236,33 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     record(rec, e + N_a[l], a)
                     act = acts[l - 1]
                     # exp and tanh take the list as np.array would make it: numpy's own functions, numpy's bits
+                    # g'(a) too, which the backward pass records: h (1 - h) for sigmoid, 1 - h^2 for tanh
                     if act == "sigmoid":
                         # _sigmoid_pair: e = exp(-|a|), 1 / (1 + e) and e / (1 + e), chosen by the sign of a
-                        h, comp = [], []
+                        h, comp, gp = [], [], []
                         for v, u in zip(a, exp([-abs(v) for v in a]).tolist()):
                             d = 1 + u
                             low, high = 1 / d, u / d
-                            h.append(low if v >= 0 else high)
-                            comp.append(low if v <= 0 else high)
+                            hv, cv = (low if v >= 0 else high), (low if v <= 0 else high)
+                            h.append(hv)
+                            comp.append(cv)
+                            gp.append(hv * cv)
                     elif act == "tanh":
                         h = np.tanh(a).tolist()
-                        comp = [(4 * u) / ((1 + u) * (1 + u)) for u in exp([-2 * abs(v) for v in a]).tolist()]
+                        gp = comp = [(4 * u) / ((1 + u) * (1 + u)) for u in exp([-2 * abs(v) for v in a]).tolist()]
                     elif act == "relu":
                         h = [v if v > 0 else v * 0 for v in a]
                         comp = None
+                        gp = [v * 0 + 1 if v > 0 else v * 0 for v in a]
                     else:  # linear: a + 0
                         h = [v + 0 for v in a]
                         comp = None
+                        gp = [v * 0 + 1 for v in a]
                     record(rec, e + N_h[l], h)
                     if comp is not None:
                         record(aux, e + N_comp[l], comp)
                     comps.append(comp)
+                    gprimes.append(gp)
                     hs.append(h)
                     pre.append(a)
                     if l < L:  # the next layer's operand
@@ -293,8 +302,9 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 losses.append(data)
                 if loss_name == "bce":
                     comp = comps[L]  # sigmoid(-a): 1 - yhat without cancellation
-                    dl = [scale * (-(_div(u, v) if u != 0 else u * 0)
-                                   + (_div(1 - u, c) if 1 - u != 0 else (1 - u) * 0))
+                    # _div only where Python's / would raise (a nan is true: u / nan is nan, as numpy divides)
+                    dl = [scale * (-((u / v if v else _div(u, v)) if u != 0 else u * 0)
+                                   + (((1 - u) / c if c else _div(1 - u, c)) if 1 - u != 0 else (1 - u) * 0))
                           for u, v, c in zip(y, yhat, comp)]
                 else:
                     nout = len(y)
@@ -304,22 +314,19 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 record(rec, e + "dL_dyhat", dl)
                 grad = {}
                 for l in range(L, 0, -1):
-                    act, a = acts[l - 1], pre[l]
-                    if act == "sigmoid":
-                        g = [u * c for u, c in zip(hs[l], comps[l])]
-                    elif act == "tanh":
-                        g = comps[l]
-                    elif act == "relu":
-                        g = [v * 0 + 1 if v > 0 else v * 0 for v in a]
-                    else:
-                        g = [v * 0 + 1 for v in a]
+                    g = gprimes[l]
                     record(rec, e + N_gprime[l], g)
                     if l == L:
                         if loss_name == "bce":  # a sigmoid output  # (1 - y) - (1 - yhat) where a > 0
-                            comp = comps[L]
-                            raw = [(1 - u) - c if v > 0 else w - u for u, w, c, v in zip(y, yhat, comp, a)]
-                            delta = _noise(raw, [abs(1 - u) + abs(c) if v > 0 else abs(w) + abs(u)
-                                                 for u, w, c, v in zip(y, yhat, comp, a)])
+                            raw, terms = [], []
+                            for u, w, c, v in zip(y, yhat, comps[L], aL):
+                                if v > 0:
+                                    raw.append((1 - u) - c)
+                                    terms.append(abs(1 - u) + abs(c))
+                                else:
+                                    raw.append(w - u)
+                                    terms.append(abs(w) + abs(u))
+                            delta = _noise(raw, terms)
                         else:
                             delta = list(map(mul, dl, g))
                     else:
@@ -399,11 +406,11 @@ def run(problem, ar, batches, final_pass) -> Trace:
                         new_theta[at] = new[start : start + size]
                         start += size
                     new = new_theta
-                for name in names:
-                    if name in frozen:
-                        keep(rec, p + NEW[name], params[name])
+                for name, path, at, shape in new_order:
+                    if at is None:  # frozen
+                        keep(rec, p + path, params[name])
                     else:
-                        record(rec, p + NEW[name], new[where[name]], shapes[name] if name[0] == "W" else None)
+                        record(rec, p + path, new[at], shape)
                 theta = new
             acc += values.finish()
             if lr is not None:
