@@ -94,13 +94,13 @@ def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_
         t = sum(map(mul, abs_rows[i], abs_vec))
         if abs_bias is not None:
             t += abs_bias[i]
-        av = abs(v)
-        if av != av:  # nan: |v| <= anything is false
-            continue
         if not 1e-250 < t < 1e300:
             break
+        av = abs(v)
         threshold = _CANCELLATION * t
         if av > threshold * above:  # the common case: far from cancelled
+            continue
+        if av != av:  # nan: |v| <= anything is false
             continue
         if av < threshold * below:
             if noise is None:
@@ -114,6 +114,22 @@ def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_
         return [v * 0 if z else v for v, z in zip(values, noise)]
     terms = exact_terms().tolist()
     return _noise(values, terms)
+
+
+def _batch_sum(gs: list, mean: bool) -> list:
+    """The sum (or mean) of the examples' gradients `gs`, with Arithmetic.cancel judged against the sum
+    of their magnitudes, as network.run adds them."""
+    g = gs[0]
+    for other in gs[1:]:
+        g = list(map(add, g, other))
+    t = list(map(abs, gs[0]))
+    for other in gs[1:]:
+        t = list(map(add, t, map(abs, other)))
+    g = _noise(g, t)
+    if mean:
+        k = len(gs)
+        g = [v / k for v in g]
+    return g
 
 
 def _layout(names: list, shapes: dict) -> tuple[dict, list, list, list]:
@@ -178,7 +194,9 @@ def run(problem, ar, batches, final_pass) -> Trace:
     GRAD = {name: f"grad.{name}" for name in names}
     DATA_GRAD = {name: f"data_grad.{name}" for name in names}
     # the gradients in the order they are recorded: layer L down to 1, W before b
-    grad_order = [item for l in range(L, 0, -1) for item in ((N_W[l], True), (N_b[l], False))]
+    # (name, path, data gradient's path, shape or None for a vector)
+    grad_order = [(name, GRAD[name], DATA_GRAD[name], shapes[name] if name[0] == "W" else None)
+                  for l in range(L, 0, -1) for name in (N_W[l], N_b[l])]
     trained = [name for name in names if name not in frozen]
     # (name, path, where in theta or None if frozen, shape or None for a vector): new.W1, new.b1, ...
     new_order = [(name, NEW[name], None if name in frozen else where[name], shapes[name] if name[0] == "W" else None)
@@ -199,8 +217,9 @@ def run(problem, ar, batches, final_pass) -> Trace:
             for name in names:  # the arrays the previous iteration recorded as new.W1, ...
                 rec[p + name] = params[name]
             # the sum of the numbers of every value recorded this iteration but those `values` holds
-            # (see IterationValues.finish): finite only if each of them is
-            acc = sum(theta)
+            # (see IterationValues.finish): finite only if each of them is. The parameters only in the
+            # first: later, they are the numbers the previous iteration recorded as new.W1, ... (or kept)
+            acc = sum(theta) if it.t == 1 else 0.0
             # |W(l)|'s rows and columns, |b(l)|: the terms of every sum cancel judges this iteration
             abs_theta = list(map(abs, theta))
             absW = [None] + [[abs_theta[s] for s in w_rows[l]] for l in range(1, L + 1)]
@@ -371,27 +390,18 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     shown = ar.scalar(data_loss + reg)
                     keep(rec, p + "loss", shown)
                     acc += float(shown)
-            new_grads = {}
-            for name, is_W in grad_order:
-                shape = shapes[name] if is_W else None
-                gs = [gr[name] for gr in grads]
-                g = gs[0]
-                if not single:
-                    for other in gs[1:]:
-                        g = list(map(add, g, other))
-                    t = list(map(abs, gs[0]))
-                    for other in gs[1:]:
-                        t = list(map(add, t, map(abs, other)))
-                    g = _noise(g, t)
-                    if mean:
-                        k = len(grads)
-                        g = [v / k for v in g]
-                if is_W and l2:
-                    record(aux, p + DATA_GRAD[name], g, shape)
-                    w = theta[where[name]]
-                    g = _noise([u + l2f * v for u, v in zip(g, w)], [abs(u) + l2f * abs(v) for u, v in zip(g, w)])
-                record(rec, p + GRAD[name], g, shape)
-                new_grads[name] = g
+            new_grads = grads[0] if single else {name: _batch_sum([gr[name] for gr in grads], mean) for name in names}
+            if l2:  # + l2 W(l), the data's gradient kept in aux
+                new_grads = dict(new_grads)
+                for name, _, data_path, shape in grad_order:
+                    if shape is not None:
+                        g = new_grads[name]
+                        record(aux, p + data_path, g, shape)
+                        w = theta[where[name]]
+                        new_grads[name] = _noise([u + l2f * v for u, v in zip(g, w)],
+                                                 [abs(u) + l2f * abs(v) for u, v in zip(g, w)])
+            for name, path, _, shape in grad_order:
+                record(rec, p + path, new_grads[name], shape)
             if lr is not None:
                 # new = old - lr grad for every trained parameter at once (elementwise: the same numbers
                 # one parameter at a time would give); a frozen one keeps its array
