@@ -179,6 +179,7 @@ def run(problem, ar, batches, final_pass) -> Trace:
     examples: dict[int, tuple] = {}
     array = np.array
     exp = np.exp
+    add_reduce = np.add.reduce
     # path names, made once: e + N_a[l] is f"{e}a{l}"
     N_a = [None] + [f"a{l}" for l in range(1, L + 1)]
     N_comp = [None] + [f"comp{l}" for l in range(1, L + 1)]
@@ -296,17 +297,16 @@ def run(problem, ar, batches, final_pass) -> Trace:
                     # wherever it lies in the array
                     sp = np.logaddexp(0.0, [-v for v in aL] + aL).tolist()
                     terms = [u * s + (1 - u) * t for u, s, t in zip(y, sp, sp[len(aL):])]
-                    value = array(terms).sum()  # np.sum's reduction, without its wrapper
+                    value = add_reduce(terms)  # np.sum's reduction of the array of terms, without its wrappers
                 else:
                     diff = list(map(sub, y, yhat))
                     squares = list(map(mul, diff, diff))
-                    squares_arr = array(squares)
                     if loss_name == "sse":
                         terms = [v / 2 for v in squares]
-                        value = squares_arr.sum() / 2
+                        value = add_reduce(squares) / 2
                     else:
                         terms = squares
-                        value = squares_arr.sum() / len(y)
+                        value = add_reduce(squares) / len(y)
                 if scale != 1.0:
                     terms = [scale * v for v in terms]
                 record(rec, e + "loss_terms", terms)
