@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from itertools import islice
-from operator import add, mul, sub
+from operator import add, itemgetter, mul, sub
 
 import numpy as np
 
@@ -132,21 +132,33 @@ def _batch_sum(gs: list, mean: bool) -> list:
     return g
 
 
+def _slicer(slices: list):
+    """A function of a list giving the tuple of its `slices`: one C call (itemgetter), where a
+    comprehension over the slices is a Python frame per call."""
+    if len(slices) == 1:
+        only = slices[0]
+        return lambda values: (values[only],)
+    return itemgetter(*slices)
+
+
 def _layout(names: list, shapes: dict) -> tuple[dict, list, list, list]:
     """Where each parameter lies in the flat vector of every parameter (in `names` order, each in row
-    order): {name: slice}, and per layer l (1-based, index 0 unused) the slices of W(l)'s rows, of
-    its columns (the rows of W(l)^T) and of b(l)."""
+    order): {name: slice}, and per layer l (1-based; index 0 gives None) functions of that vector giving
+    W(l)'s rows, its columns (the rows of W(l)^T), and b(l)."""
     where, start = {}, 0
     for name in names:
         size = int(np.prod(shapes[name]))
         where[name] = slice(start, start + size)
         start += size
-    rows, cols, bias = [None], [None], [None]
+    def none(values):
+        return None
+
+    rows, cols, bias = [none], [none], [none]
     for l in range(1, len(names) // 2 + 1):
         (m, n), o = shapes[f"W{l}"], where[f"W{l}"].start
-        rows.append([slice(o + i * n, o + (i + 1) * n) for i in range(m)])
-        cols.append([slice(o + j, o + m * n, n) for j in range(n)])
-        bias.append(where[f"b{l}"])
+        rows.append(_slicer([slice(o + i * n, o + (i + 1) * n) for i in range(m)]))
+        cols.append(_slicer([slice(o + j, o + m * n, n) for j in range(n)]))
+        bias.append(itemgetter(where[f"b{l}"]))
     return where, rows, cols, bias
 
 
@@ -223,9 +235,9 @@ def run(problem, ar, batches, final_pass) -> Trace:
             acc = sum(theta) if it.t == 1 else 0.0
             # |W(l)|'s rows and columns, |b(l)|: the terms of every sum cancel judges this iteration
             abs_theta = list(map(abs, theta))
-            absW = [None] + [[abs_theta[s] for s in w_rows[l]] for l in range(1, L + 1)]
-            absWT = [None] + [[abs_theta[s] for s in w_cols[l]] for l in range(1, L + 1)]
-            absb = [None] + [abs_theta[b_at[l]] for l in range(1, L + 1)]
+            absW = [rows(abs_theta) for rows in w_rows]
+            absWT = [cols(abs_theta) for cols in w_cols]
+            absb = [bias(abs_theta) for bias in b_at]
             if l2:
                 sq_weights = sum(np.sum(params[N_W[l]] ** 2) for l in range(1, L + 1))
                 reg = l2 * sq_weights / 2
@@ -249,7 +261,7 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 hs, pre, comps, gprimes = [x], [None], [None], [None]
                 for l in range(1, L + 1):
                     W_arr = params[N_W[l]]
-                    a = list(map(add, (W_arr @ h_arr).tolist(), theta[b_at[l]]))
+                    a = list(map(add, (W_arr @ h_arr).tolist(), b_at[l](theta)))
                     a = _cancel_matvec(a, absW[l], abs_h, absb[l],
                                        lambda W_arr=W_arr, h_arr=h_arr, l=l: np.abs(W_arr) @ np.abs(h_arr)
                                        + np.abs(params[N_b[l]]))
