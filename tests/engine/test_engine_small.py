@@ -120,3 +120,48 @@ def test_div_is_numpys_division(a, b):
     with np.errstate(all="ignore"):
         want = np.float64(a) / np.float64(b)
     assert np.float64(network_small._div(a, b)).tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("extra", [{"mode": "sgd"}, {"mode": "gd", "l2": 0.01, "frozen": ["b1"], "show": ["grad.x"]},
+                                   {"loss": "mse", "activation": ["tanh", "linear"], "frozen": ["W2"], "show": ["error"]}])
+def test_every_array_recorded_is_read_only_and_so_is_the_array_under_it(extra):
+    """The small path records an iteration's values as views of one array (IterationValues), the
+    general path as arrays of their own or views of one (the update): neither can be changed in
+    place, nor through `.base`."""
+    spec = {"layers": [2, 2, 1], "activation": ["sigmoid", "sigmoid"], "loss": "bce",
+            "params": {"W1": [[0.1, -0.2], [0.4, 0.3]], "b1": [0.0, 0.1], "W2": [[0.5, -0.6]], "b2": [0.2]},
+            "data": [{"x": [1.0, 0.5], "y": [1.0]}, {"x": [-1.0, 2.0], "y": [0.0]}],
+            "learning_rate": 0.5, "iterations": 3, **extra}
+    small, general = both(spec)
+    for trace in (small, general):
+        arrays = [(path, v) for store in (trace.values, trace.aux) for path, v in store.items() if isinstance(v, np.ndarray)]
+        assert len(arrays) > 30
+        for path, value in arrays:
+            assert not value.flags.writeable, path
+            assert value.base is None or not value.base.flags.writeable, path
+        with pytest.raises(ValueError):
+            trace.values[next(path for path in trace.values if path.endswith(".a1"))][0] = 1.0
+    # the next iteration starts from the very arrays the update recorded
+    assert small.values["iter2.W1"] is small.values["iter1.new.W1"]
+    same(spec)
+
+
+def test_blas_gives_a_view_at_any_offset_the_bits_of_an_array_of_its_own():
+    """The small path's parameters are views of an iteration's array, at any offset (IterationValues);
+    the general path's matmuls see arrays of their own or views of the update's vector. W @ h and
+    W^T d must not depend on where the operands lie: every offset mod 64 bytes, every shape up to
+    MAX_UNITS, numbers of mixed magnitudes (where BLAS's fused multiply-adds show)."""
+    rng = np.random.default_rng(14)
+    store = np.empty(256)
+    for _ in range(60):
+        m, n = (int(k) for k in rng.integers(1, network_small.MAX_UNITS + 1, 2))
+        W = rng.standard_normal((m, n)) * 10.0 ** rng.integers(-3, 4, (m, n))
+        h, d = rng.standard_normal(n), rng.standard_normal(m)
+        want = (W @ h).tobytes(), (W.T @ d).tobytes(), (np.abs(W) @ np.abs(h)).tobytes()
+        for offset in range(8):
+            Wv = store[offset : offset + m * n]
+            Wv[...] = W.ravel()
+            hv, dv = store[100 + offset : 100 + offset + n], store[180 + offset : 180 + offset + m]
+            hv[...], dv[...] = h, d
+            Wv = Wv.reshape(m, n)
+            assert ((Wv @ hv).tobytes(), (Wv.T @ dv).tobytes(), (np.abs(Wv) @ np.abs(hv)).tobytes()) == want, (m, n, offset)

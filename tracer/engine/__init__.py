@@ -2,6 +2,7 @@
 
     network.py     the layered-network engine (forward, backward, update)
     network_small.py  its float path for small networks: the same bits, elementwise work on Python floats
+    iteration_values.py  how network_small records an iteration: read-only views of one array
     perceptron.py  the perceptron rule: threshold output, error, update
     graph.py       the computational-graph engine (forward, local derivatives, backward)
     functions.py   the primitives: activations and losses, each beside its local derivative

@@ -261,6 +261,7 @@ def _update(ar, params: dict, names: list, frozen: tuple, learning_rate, p: str,
         old = np.concatenate([params[name].ravel() for name in trained])
         step = learning_rate * np.concatenate([rec[f"{p}grad.{name}"].ravel() for name in trained])
         flat = ar.cancel(old - step, np.abs(old) + np.abs(step))
+        flat.setflags(write=False)  # the parameters are views of it: read-only through .base too
         start, new = 0, {}
         for name in trained:
             size = params[name].size

@@ -16,6 +16,9 @@ t is BLAS's too; it is computed here in Python floats with a bound on how far an
 summation can put it from BLAS's, and only where |v| lies within that bound of the threshold is
 BLAS asked for t itself. So every decision is BLAS's decision.
 
+An iteration's values are gathered as it runs and recorded at its end as read-only views of one
+array (`IterationValues`), the parameters are one flat list updated as one vector.
+
 `applies` says which problems take this path (see docs/architecture.md, "The engine's two paths").
 """
 
@@ -23,12 +26,13 @@ from __future__ import annotations
 
 import math
 from itertools import islice
-from operator import add, mul, sub
+from operator import add, itemgetter, mul, sub
 
 import numpy as np
 
 from .arithmetic import Arithmetic
 from .functions import loss_scale
+from .iteration_values import IterationValues
 from .trace import Iteration, Trace
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -82,51 +86,98 @@ def _cancel_matvec(values: list, abs_rows: list, abs_vec: list, abs_bias, exact_
     roundings of 1e-12 t, a margin of 8 (n+2) u decides every |v| outside it exactly as BLAS's t
     would. Inside the margin, or where t is not a normal finite number (overflow, underflow,
     nan), `exact_terms()` gives BLAS's t and the comparison is the one Arithmetic.cancel makes."""
-    n = len(abs_vec)
-    rel = 8 * (n + 2) * _U
-    noise = []
+    rel = 8 * (len(abs_vec) + 2) * _U
+    below, above = 1 - rel, 1 + rel
+    noise = None  # made at the first value that cancels (most sums have none)
     for i, v in enumerate(values):
         # any order of summation is within the bound, so sum()'s (naive to 3.11, compensated after)
         t = sum(map(mul, abs_rows[i], abs_vec))
         if abs_bias is not None:
             t += abs_bias[i]
-        av = abs(v)
-        if av != av:  # nan: |v| <= anything is false
-            noise.append(False)
-            continue
         if not 1e-250 < t < 1e300:
             break
+        av = abs(v)
         threshold = _CANCELLATION * t
-        if av < threshold * (1 - rel):
-            noise.append(True)
-        elif av > threshold * (1 + rel):
-            noise.append(False)
+        if av > threshold * above:  # the common case: far from cancelled
+            continue
+        if av != av:  # nan: |v| <= anything is false
+            continue
+        if av < threshold * below:
+            if noise is None:
+                noise = [False] * len(values)
+            noise[i] = True
         else:
             break
     else:
-        if not any(noise):
+        if noise is None:
             return values
         return [v * 0 if z else v for v, z in zip(values, noise)]
     terms = exact_terms().tolist()
     return _noise(values, terms)
 
 
-def _abs_rows(W: list) -> list:
-    return [[abs(w) for w in row] for row in W]
+def _batch_sum(gs: list, mean: bool) -> list:
+    """The sum (or mean) of the examples' gradients `gs`, with Arithmetic.cancel judged against the sum
+    of their magnitudes, as network.run adds them."""
+    g = gs[0]
+    for other in gs[1:]:
+        g = list(map(add, g, other))
+    t = list(map(abs, gs[0]))
+    for other in gs[1:]:
+        t = list(map(add, t, map(abs, other)))
+    g = _noise(g, t)
+    if mean:
+        k = len(gs)
+        g = [v / k for v in g]
+    return g
+
+
+def _slicer(slices: list):
+    """A function of a list giving the tuple of its `slices`: one C call (itemgetter), where a
+    comprehension over the slices is a Python frame per call."""
+    if len(slices) == 1:
+        only = slices[0]
+        return lambda values: (values[only],)
+    return itemgetter(*slices)
+
+
+def _layout(names: list, shapes: dict) -> tuple[dict, list, list, list]:
+    """Where each parameter lies in the flat vector of every parameter (in `names` order, each in row
+    order): {name: slice}, and per layer l (1-based; index 0 gives None) functions of that vector giving
+    W(l)'s rows, its columns (the rows of W(l)^T), and b(l)."""
+    where, start = {}, 0
+    for name in names:
+        size = int(np.prod(shapes[name]))
+        where[name] = slice(start, start + size)
+        start += size
+    def none(values):
+        return None
+
+    rows, cols, bias = [none], [none], [none]
+    for l in range(1, len(names) // 2 + 1):
+        (m, n), o = shapes[f"W{l}"], where[f"W{l}"].start
+        rows.append(_slicer([slice(o + i * n, o + (i + 1) * n) for i in range(m)]))
+        cols.append(_slicer([slice(o + j, o + m * n, n) for j in range(n)]))
+        bias.append(itemgetter(where[f"b{l}"]))
+    return where, rows, cols, bias
 
 
 def run(problem, ar, batches, final_pass) -> Trace:
     """network.run for a problem `applies` takes (the same Trace, bit for bit)."""
-    params = {k: ar.array(v, problem.written.get(k)) for k, v in problem.params.items()}
-    plist = {k: v.tolist() for k, v in params.items()}
-    pflat = {k: v.ravel().tolist() for k, v in params.items()}
+    params = {}
+    for k, v in problem.params.items():
+        params[k] = arr = ar.array(v, problem.written.get(k))
+        arr.setflags(write=False)  # every array recorded is read-only (an iteration's are views of a read-only one)
     iterations = [Iteration(t, ex) for t, ex in enumerate(batches(problem), start=1)]
     trace = Trace(problem, iterations, arithmetic=ar.name)
     rec, aux = trace.values, trace.aux
     L = problem.depth
     names = problem.param_names()
+    shapes = {name: params[name].shape for name in names}
+    # the parameters as one flat list of Python floats, updated as one vector (as the general path does)
+    theta = [v for name in names for v in params[name].ravel().tolist()]
+    where, w_rows, w_cols, b_at = _layout(names, shapes)
     acts = problem.activations
-    out_act = acts[-1]
     loss_name = problem.loss
     l2 = ar.scalar(problem.l2)
     learning_rate = None if problem.learning_rate is None else ar.scalar(problem.learning_rate)
@@ -139,6 +190,8 @@ def run(problem, ar, batches, final_pass) -> Trace:
     frozen = problem.frozen
     examples: dict[int, tuple] = {}
     array = np.array
+    exp = np.exp
+    add_reduce = np.add.reduce
     # path names, made once: e + N_a[l] is f"{e}a{l}"
     N_a = [None] + [f"a{l}" for l in range(1, L + 1)]
     N_comp = [None] + [f"comp{l}" for l in range(1, L + 1)]
@@ -148,191 +201,187 @@ def run(problem, ar, batches, final_pass) -> Trace:
     N_grad_W = [None] + [f"grad.W{l}" for l in range(1, L + 1)]
     N_grad_b = [None] + [f"grad.b{l}" for l in range(1, L + 1)]
     N_h = [None] + [f"h{l}" for l in range(1, L + 1)]
+    N_W = [None] + [f"W{l}" for l in range(1, L + 1)]
+    N_b = [None] + [f"b{l}" for l in range(1, L + 1)]
     NEW = {name: f"new.{name}" for name in names}
     GRAD = {name: f"grad.{name}" for name in names}
     DATA_GRAD = {name: f"data_grad.{name}" for name in names}
+    # the gradients in the order they are recorded: layer L down to 1, W before b
+    # (name, path, data gradient's path, shape or None for a vector)
+    grad_order = [(name, GRAD[name], DATA_GRAD[name], shapes[name] if name[0] == "W" else None)
+                  for l in range(L, 0, -1) for name in (N_W[l], N_b[l])]
+    trained = [name for name in names if name not in frozen]
+    # (name, path, where in theta or None if frozen, shape or None for a vector): new.W1, new.b1, ...
+    new_order = [(name, NEW[name], None if name in frozen else where[name], shapes[name] if name[0] == "W" else None)
+                 for name in names]
 
     def put(path, value, store=rec):  # for final_pass: float arithmetic rounds nothing
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
         store[path] = value
         return value
 
     with np.errstate(all="ignore"):
         for it in iterations:
-            p = it.prefix
+            p = f"iter{it.t}."
             first = len(rec)
-            # the sum of every number recorded this iteration: finite only if each of them is (an inf
-            # or a nan makes any sum it enters inf or nan); where it is not, the values are scanned
-            acc = 0.0
-            for name in names:
+            values = IterationValues()
+            record, keep = values.put, values.keep
+            for name in names:  # the arrays the previous iteration recorded as new.W1, ...
                 rec[p + name] = params[name]
-                acc += sum(pflat[name])
-            absW = [None] + [_abs_rows(plist[f"W{l}"]) for l in range(1, L + 1)]
-            absWT = [None] + [[list(col) for col in zip(*absW[l])] for l in range(1, L + 1)]
-            absb = [None] + [list(map(abs, plist[f"b{l}"])) for l in range(1, L + 1)]
+            # the sum of the numbers of every value recorded this iteration but those `values` holds
+            # (see IterationValues.finish): finite only if each of them is. The parameters only in the
+            # first: later, they are the numbers the previous iteration recorded as new.W1, ... (or kept)
+            acc = sum(theta) if it.t == 1 else 0.0
+            # |W(l)|'s rows and columns, |b(l)|: the terms of every sum cancel judges this iteration
+            abs_theta = list(map(abs, theta))
+            absW = [rows(abs_theta) for rows in w_rows]
+            absWT = [cols(abs_theta) for cols in w_cols]
+            absb = [bias(abs_theta) for bias in b_at]
             if l2:
-                sq_weights = sum(np.sum(params[f"W{l}"] ** 2) for l in range(1, L + 1))
+                sq_weights = sum(np.sum(params[N_W[l]] ** 2) for l in range(1, L + 1))
                 reg = l2 * sq_weights / 2
             single = len(it.examples) == 1
             losses, grads = [], []
             for n, index in enumerate(it.examples, start=1):
-                e = it.example_prefix(n)
+                e = p if single else f"{p}ex{n}."
                 if index not in examples:
                     ex = problem.data[index]
                     x_arr = ar.array(ex.x, problem.written.get(f"data[{index}].x"))
                     y_arr = ar.array(ex.y, problem.written.get(f"data[{index}].y"))
-                    examples[index] = x_arr, y_arr, x_arr.tolist(), y_arr.tolist()
-                x_arr, y_arr, x, y = examples[index]
-                rec[e + "x"] = x_arr
-                rec[e + "y"] = y_arr
-                acc += sum(x) + sum(y)
-                h_arr, h, abs_h = x_arr, x, list(map(abs, x))
-                hs, pre, comps = [x], [None], [None]
-                h_arrs = [x_arr]
+                    x_arr.setflags(write=False)
+                    y_arr.setflags(write=False)
+                    x, y = x_arr.tolist(), y_arr.tolist()
+                    examples[index] = x_arr, y_arr, x, y, list(map(abs, x)), sum(x) + sum(y)
+                x_arr, y_arr, x, y, abs_h, xy_sum = examples[index]
+                keep(rec, e + "x", x_arr)
+                keep(rec, e + "y", y_arr)
+                acc += xy_sum
+                h_arr = x_arr
+                hs, pre, comps, gprimes = [x], [None], [None], [None]
                 for l in range(1, L + 1):
-                    W_arr, b = params[f"W{l}"], plist[f"b{l}"]
-                    a = list(map(add, (W_arr @ h_arr).tolist(), b))
+                    W_arr = params[N_W[l]]
+                    a = list(map(add, (W_arr @ h_arr).tolist(), b_at[l](theta)))
                     a = _cancel_matvec(a, absW[l], abs_h, absb[l],
                                        lambda W_arr=W_arr, h_arr=h_arr, l=l: np.abs(W_arr) @ np.abs(h_arr)
-                                       + np.abs(params[f"b{l}"]))
-                    a_arr = array(a)
-                    rec[e + N_a[l]] = a_arr
-                    acc += sum(a)
+                                       + np.abs(params[N_b[l]]))
+                    record(rec, e + N_a[l], a)
                     act = acts[l - 1]
+                    # exp and tanh take the list as np.array would make it: numpy's own functions, numpy's bits
+                    # g'(a) too, which the backward pass records: h (1 - h) for sigmoid, 1 - h^2 for tanh
                     if act == "sigmoid":
                         # _sigmoid_pair: e = exp(-|a|), 1 / (1 + e) and e / (1 + e), chosen by the sign of a
-                        h, comp = [], []
-                        for v, u in zip(a, np.exp(array([-abs(v) for v in a])).tolist()):
+                        h, comp, gp = [], [], []
+                        for v, u in zip(a, exp([-abs(v) for v in a]).tolist()):
                             d = 1 + u
                             low, high = 1 / d, u / d
-                            h.append(low if v >= 0 else high)
-                            comp.append(low if v <= 0 else high)
+                            hv, cv = (low if v >= 0 else high), (low if v <= 0 else high)
+                            h.append(hv)
+                            comp.append(cv)
+                            gp.append(hv * cv)
                     elif act == "tanh":
-                        h = np.tanh(a_arr).tolist()
-                        ex_ = np.exp(array([-2 * abs(v) for v in a])).tolist()
-                        comp = [(4 * u) / ((1 + u) * (1 + u)) for u in ex_]
+                        h = np.tanh(a).tolist()
+                        gp = comp = [(4 * u) / ((1 + u) * (1 + u)) for u in exp([-2 * abs(v) for v in a]).tolist()]
                     elif act == "relu":
                         h = [v if v > 0 else v * 0 for v in a]
                         comp = None
+                        gp = [v * 0 + 1 if v > 0 else v * 0 for v in a]
                     else:  # linear: a + 0
                         h = [v + 0 for v in a]
                         comp = None
-                    h_arr = array(h)
-                    rec[e + N_h[l]] = h_arr
-                    acc += sum(h)
+                        gp = [v * 0 + 1 for v in a]
+                    record(rec, e + N_h[l], h)
                     if comp is not None:
-                        comp_arr = array(comp)
-                        aux[e + N_comp[l]] = comp_arr
-                        comps.append((comp, comp_arr))
-                    else:
-                        comps.append(None)
+                        record(aux, e + N_comp[l], comp)
+                    comps.append(comp)
+                    gprimes.append(gp)
                     hs.append(h)
-                    h_arrs.append(h_arr)
                     pre.append(a)
-                    abs_h = list(map(abs, h))
-                yhat, yhat_arr, aL = hs[L], h_arrs[L], pre[L]
-                rec[e + "yhat"] = yhat_arr
+                    if l < L:  # the next layer's operand
+                        h_arr = array(h)
+                        abs_h = list(map(abs, h))
+                yhat, aL = hs[L], pre[L]
+                record(rec, e + "yhat", yhat)
                 if show_error:
-                    error = _noise(list(map(sub, y, yhat)), _abs_sum(y, yhat))
-                    rec[e + "error"] = array(error)
-                    acc += sum(error)
+                    record(rec, e + "error", _noise(list(map(sub, y, yhat)), _abs_sum(y, yhat)))
                 if loss_name == "bce":  # sigmoid output: -log yhat = softplus(-a), -log(1 - yhat) = softplus(a)
-                    aL_arr = rec[f"{e}a{L}"]
-                    sp_neg = np.logaddexp(0.0, -aL_arr).tolist()
-                    sp_pos = np.logaddexp(0.0, aL_arr).tolist()
-                    terms = [u * s + (1 - u) * t for u, s, t in zip(y, sp_neg, sp_pos)]
-                    terms_arr = array(terms)
-                    value = terms_arr.sum()  # np.sum's reduction, without its wrapper
+                    # one call for both: an elementwise function gives each number the same bits
+                    # wherever it lies in the array
+                    sp = np.logaddexp(0.0, [-v for v in aL] + aL).tolist()
+                    terms = [u * s + (1 - u) * t for u, s, t in zip(y, sp, sp[len(aL):])]
+                    value = add_reduce(terms)  # np.sum's reduction of the array of terms, without its wrappers
                 else:
                     diff = list(map(sub, y, yhat))
                     squares = list(map(mul, diff, diff))
-                    squares_arr = array(squares)
                     if loss_name == "sse":
                         terms = [v / 2 for v in squares]
-                        terms_arr = array(terms)
-                        value = squares_arr.sum() / 2
+                        value = add_reduce(squares) / 2
                     else:
-                        terms, terms_arr = squares, squares_arr
-                        value = squares_arr.sum() / len(y)
+                        terms = squares
+                        value = add_reduce(squares) / len(y)
                 if scale != 1.0:
                     terms = [scale * v for v in terms]
-                    rec[e + "loss_terms"] = array(terms)
-                else:  # 1.0 * t is t, bit for bit
-                    rec[e + "loss_terms"] = terms_arr
-                acc += sum(terms)
+                record(rec, e + "loss_terms", terms)
                 loss = ar.scalar(scale * value)
                 if single and l2:
-                    aux[e + "data_loss"] = data = loss
-                    rec[e + "loss"] = shown = ar.scalar(data + reg)
+                    keep(aux, e + "data_loss", loss)
+                    data, shown = loss, ar.scalar(loss + reg)
                 else:
-                    rec[e + "loss"] = shown = data = loss
+                    shown = data = loss
+                keep(rec, e + "loss", shown)
                 acc += float(shown)
                 losses.append(data)
                 if loss_name == "bce":
-                    comp = comps[L][0]  # sigmoid(-a): 1 - yhat without cancellation
-                    dl = [scale * (-(_div(u, v) if u != 0 else u * 0)
-                                   + (_div(1 - u, c) if 1 - u != 0 else (1 - u) * 0))
+                    comp = comps[L]  # sigmoid(-a): 1 - yhat without cancellation
+                    # _div only where Python's / would raise (a nan is true: u / nan is nan, as numpy divides)
+                    dl = [scale * (-((u / v if v else _div(u, v)) if u != 0 else u * 0)
+                                   + (((1 - u) / c if c else _div(1 - u, c)) if 1 - u != 0 else (1 - u) * 0))
                           for u, v, c in zip(y, yhat, comp)]
                 else:
                     nout = len(y)
                     raw = [(2 * (v - u)) / nout for u, v in zip(y, yhat)] if loss_name == "mse" else \
                         list(map(sub, yhat, y))
                     dl = _noise([scale * v for v in raw], [abs_scale * (abs(u) + abs(v)) for u, v in zip(y, yhat)])
-                dl_arr = array(dl)
-                rec[e + "dL_dyhat"] = dl_arr
-                acc += sum(dl)
+                record(rec, e + "dL_dyhat", dl)
                 grad = {}
-                delta = delta_arr = None
                 for l in range(L, 0, -1):
-                    act, a = acts[l - 1], pre[l]
-                    if act == "sigmoid":
-                        g = [u * c for u, c in zip(hs[l], comps[l][0])]
-                        g_arr = array(g)
-                    elif act == "tanh":
-                        g, g_arr = comps[l]
-                    elif act == "relu":
-                        g = [v * 0 + 1 if v > 0 else v * 0 for v in a]
-                        g_arr = array(g)
-                    else:
-                        g = [v * 0 + 1 for v in a]
-                        g_arr = array(g)
-                    rec[e + N_gprime[l]] = g_arr
-                    acc += sum(g)
+                    g = gprimes[l]
+                    record(rec, e + N_gprime[l], g)
                     if l == L:
                         if loss_name == "bce":  # a sigmoid output  # (1 - y) - (1 - yhat) where a > 0
-                            comp = comps[L][0]
-                            raw = [(1 - u) - c if v > 0 else w - u for u, w, c, v in zip(y, yhat, comp, a)]
-                            delta = _noise(raw, [abs(1 - u) + abs(c) if v > 0 else abs(w) + abs(u)
-                                                 for u, w, c, v in zip(y, yhat, comp, a)])
+                            raw, terms = [], []
+                            for u, w, c, v in zip(y, yhat, comps[L], aL):
+                                if v > 0:
+                                    raw.append((1 - u) - c)
+                                    terms.append(abs(1 - u) + abs(c))
+                                else:
+                                    raw.append(w - u)
+                                    terms.append(abs(w) + abs(u))
+                            delta = _noise(raw, terms)
                         else:
                             delta = list(map(mul, dl, g))
                     else:
-                        W_next = params[f"W{l + 1}"]
+                        W_next = params[N_W[l + 1]]
                         back = (W_next.T @ delta_arr).tolist()
-                        back = _cancel_matvec(back, absWT[l + 1], list(map(abs, delta)), None,
+                        back = _cancel_matvec(back, absWT[l + 1], abs_delta, None,
                                               lambda W_next=W_next, d=delta_arr: np.abs(W_next).T @ np.abs(d))
-                        back_arr = array(back)
-                        rec[e + N_dL_dh[l]] = back_arr
-                        acc += sum(back)
-                        aux[e + N_dL_dh[l]] = back_arr
+                        record(rec, e + N_dL_dh[l], back)
+                        record(aux, e + N_dL_dh[l], back)
                         delta = list(map(mul, g, back))
-                    delta_arr = array(delta)
-                    rec[e + N_delta[l]] = delta_arr
-                    acc += sum(delta)
+                    record(rec, e + N_delta[l], delta)
+                    delta_arr = array(delta)  # the operand of W(l)^T delta(l): dL/dh(l - 1), or grad.x
+                    abs_delta = list(map(abs, delta))
                     prev = hs[l - 1]
-                    gW = [[d * v for v in prev] for d in delta]
-                    grad[f"W{l}"] = gW
-                    grad[f"b{l}"] = delta
+                    gW = [d * v for d in delta for v in prev]  # delta h(l-1)^T, in row order
+                    grad[N_W[l]] = gW
+                    grad[N_b[l]] = delta
                     if not single:
-                        rec[e + N_grad_W[l]] = array(gW).reshape(len(delta), len(hs[l - 1]))
-                        rec[e + N_grad_b[l]] = delta_arr
-                        acc += sum(map(sum, gW))
-                    else:
-                        grad[f"b{l}", "array"] = delta_arr
+                        record(rec, e + N_grad_W[l], gW, (len(delta), len(prev)))
+                        record(rec, e + N_grad_b[l], delta)
                 W1 = params["W1"]
                 gx = (W1.T @ delta_arr).tolist()
-                gx = _cancel_matvec(gx, absWT[1], list(map(abs, delta)), None, lambda d=delta_arr: np.abs(W1).T @ np.abs(d))
-                rec[e + "grad.x"] = array(gx)
-                acc += sum(gx)
+                gx = _cancel_matvec(gx, absWT[1], abs_delta, None, lambda d=delta_arr: np.abs(W1).T @ np.abs(d))
+                record(rec, e + "grad.x", gx)
                 grads.append(grad)
 
             if single:
@@ -341,61 +390,54 @@ def run(problem, ar, batches, final_pass) -> Trace:
                 total = ar.scalar(sum(losses[1:], losses[0]))
                 total = total / len(losses) if mean else total
                 if l2:
-                    aux[p + "data_loss"] = data_loss = total
+                    keep(aux, p + "data_loss", total)
                 else:
-                    rec[p + "loss"] = data_loss = total
+                    keep(rec, p + "loss", total)
                     acc += float(total)
+                data_loss = total
             if l2:
-                aux[p + "data_loss"] = data_loss
-                aux[p + "sq_weights"] = sq_weights
+                keep(aux, p + "data_loss", data_loss)
+                keep(aux, p + "sq_weights", sq_weights)
                 if not single:
-                    rec[p + "loss"] = shown = ar.scalar(data_loss + reg)
+                    shown = ar.scalar(data_loss + reg)
+                    keep(rec, p + "loss", shown)
                     acc += float(shown)
-            new_grads = {}
-            for l in range(L, 0, -1):
-                for kind in ("W", "b"):
-                    name = f"{kind}{l}"
-                    shape = params[name].shape
-                    if kind == "W":
-                        gs = [[v for row in gr[name] for v in row] for gr in grads]
-                    else:
-                        gs = [gr[name] for gr in grads]
-                    g = gs[0]
-                    if not single:
-                        for other in gs[1:]:
-                            g = list(map(add, g, other))
-                        t = list(map(abs, gs[0]))
-                        for other in gs[1:]:
-                            t = list(map(add, t, map(abs, other)))
-                        g = _noise(g, t)
-                        if mean:
-                            k = len(grads)
-                            g = [v / k for v in g]
-                    if kind == "W" and l2:
-                        aux[p + DATA_GRAD[name]] = array(g).reshape(shape)
-                        w = pflat[name]
-                        g = _noise([u + l2f * v for u, v in zip(g, w)], [abs(u) + l2f * abs(v) for u, v in zip(g, w)])
-                    if single and kind == "b":  # delta(l) itself, as the general path records it
-                        g_arr = grads[0][name, "array"]
-                    else:
-                        g_arr = array(g).reshape(shape)
-                    rec[p + GRAD[name]] = g_arr
-                    acc += sum(g)
-                    new_grads[name] = g
+            new_grads = grads[0] if single else {name: _batch_sum([gr[name] for gr in grads], mean) for name in names}
+            if l2:  # + l2 W(l), the data's gradient kept in aux
+                new_grads = dict(new_grads)
+                for name, _, data_path, shape in grad_order:
+                    if shape is not None:
+                        g = new_grads[name]
+                        record(aux, p + data_path, g, shape)
+                        w = theta[where[name]]
+                        new_grads[name] = _noise([u + l2f * v for u, v in zip(g, w)],
+                                                 [abs(u) + l2f * abs(v) for u, v in zip(g, w)])
+            for name, path, _, shape in grad_order:
+                record(rec, p + path, new_grads[name], shape)
             if lr is not None:
-                for name in names:
-                    if name in frozen:
-                        rec[p + NEW[name]] = params[name]
-                        continue
-                    shape = params[name].shape
-                    old = pflat[name]
-                    step = [lr * v for v in new_grads[name]]
-                    new = _noise(list(map(sub, old, step)), _abs_sum(old, step))
-                    nested = [new[i * shape[1] : (i + 1) * shape[1]] for i in range(shape[0])] if len(shape) == 2 else new
-                    arr = array(nested)
-                    params[name], plist[name], pflat[name] = arr, nested, new
-                    rec[p + NEW[name]] = arr
-                    acc += sum(new)
+                # new = old - lr grad for every trained parameter at once (elementwise: the same numbers
+                # one parameter at a time would give); a frozen one keeps its array
+                old = theta if not frozen else [v for name in trained for v in theta[where[name]]]
+                step = [lr * v for name in trained for v in new_grads[name]]
+                new = _noise(list(map(sub, old, step)), _abs_sum(old, step))
+                if frozen:
+                    new_theta, start = theta[:], 0
+                    for name in trained:
+                        at = where[name]
+                        size = at.stop - at.start
+                        new_theta[at] = new[start : start + size]
+                        start += size
+                    new = new_theta
+                for name, path, at, shape in new_order:
+                    if at is None:  # frozen
+                        keep(rec, p + path, params[name])
+                    else:
+                        record(rec, p + path, new[at], shape)
+                theta = new
+            acc += values.finish()
+            if lr is not None:
+                for name in trained:
+                    params[name] = rec[p + NEW[name]]
             bad = None
             if not math.isfinite(acc):  # which value, in the order recorded (as network.run finds it)
                 bad = ar.first_nonfinite(list(islice(reversed(rec.items()), len(rec) - first))[::-1])
@@ -406,8 +448,4 @@ def run(problem, ar, batches, final_pass) -> Trace:
         for name in names:
             rec[f"final.{name}"] = params[name]
         final_pass(params, put)
-    for store in (rec, aux):
-        for value in store.values():
-            if isinstance(value, np.ndarray):
-                value.setflags(write=False)  # a third of the time of flags.writeable = False
     return trace
