@@ -47,6 +47,17 @@ def render_problem(problem, fmt: str, budget_mb: float | None = None) -> str:
     return render_trace(run(problem, budget_mb=budget), fmt)
 
 
+def render_json(problem, budget_mb: float | None = None) -> list[bytes]:
+    """`render_problem(problem, 'json')` as UTF-8 pieces, to be written one after another (the
+    CLI's `--to json`: a large net's JSON is tens of megabytes, never joined into one string)."""
+    from .engine import BUDGET_MB, run
+    from .present.export_json import json_pieces
+
+    budget = BUDGET_MB if budget_mb is None else budget_mb
+    _check_budget(problem, "json", budget)
+    return json_pieces(run(problem, budget_mb=budget))
+
+
 def render_document(problem, fmt: str, budget_mb: float | None = None, stem: str | None = None):
     """Trace `problem` and render it as a Document (tracer.present.render): its text, the files it
     refers to, and for 'pdf' the compiled PDF. `stem`: the output file's name without its suffix;

@@ -200,7 +200,6 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_render(args) -> int:
-    from .api import render_problem
     from .problem.examples import example_path
     from .problem.spec import load_problem
 
@@ -235,7 +234,10 @@ def _cmd_render(args) -> int:
 
         text = problem_quiz(problem)
     elif args.fmt == "json":
-        text = render_problem(problem, args.fmt, args.budget)
+        from .api import render_json
+
+        _write_pieces(render_json(problem, args.budget), output)
+        return 0
     else:
         from .api import render_document
 
@@ -426,6 +428,16 @@ def _write(text: str, output) -> None:
     from .files import write_text
 
     write_text(output, text)
+
+
+def _write_pieces(pieces: list[bytes], output) -> None:
+    """UTF-8 `pieces` (a large JSON document), as `_write` writes their text."""
+    if output is None:
+        sys.stdout.write(b"".join(pieces).decode())
+        return
+    from .files import write_pieces
+
+    write_pieces(output, pieces)
 
 
 def main(argv: list[str] | None = None) -> int:

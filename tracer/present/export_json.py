@@ -98,29 +98,36 @@ def _graph_spec(trace: Trace) -> dict:
 
 
 def to_json(trace: Trace) -> str:
+    return b"".join(json_pieces(trace)).decode()
+
+
+def json_pieces(trace: Trace) -> list[bytes]:
+    """to_json's text, UTF-8 encoded, in pieces to join or to write one after another: a large
+    net's document is tens of megabytes, and a file written piece by piece never holds it whole
+    in memory (`render --to json -o FILE`), nor copies it into one string and then into bytes."""
     spec = spec_dict(trace)
-    # One value per line: readable, diffable, and far shorter than indent=1. The document is joined
-    # once from its pieces: a large net's is tens of megabytes, and every concatenation copies it.
+    # One value per line: readable, diffable, and far shorter than indent=1.
     items = list(trace.values.items())
     texts = _array_texts([v for _, v in items])
-    pieces = ['{"spec": ', json.dumps(spec, allow_nan=False)]
+    head = '{"spec": ' + json.dumps(spec, allow_nan=False)
     # Only when training diverged: the iteration it stopped with and the first non-finite path.
     if trace.diverged is not None:
-        pieces += [',\n"diverged": ', json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})]
-    pieces.append(',\n"values": {\n')
+        head += ',\n"diverged": ' + json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})
+    pieces = [(head + ',\n"values": {\n').encode()]
     for n, ((key, value), text) in enumerate(zip(items, texts)):
-        pieces += [",\n " if n else " ", json.dumps(key), ": ", _dumps(_plain(value)) if text is None else text]
-    pieces.append("\n}}\n")
-    return "".join(pieces)
+        pieces.append(((",\n " if n else " ") + json.dumps(key) + ": ").encode())
+        pieces.append(_dumps(_plain(value)).encode() if text is None else text)
+    pieces.append(b"\n}}\n")
+    return pieces
 
 
 def _text(value) -> str:
     """One value's JSON text, as to_json writes it."""
     text = _array_texts([value])[0]
-    return _dumps(_plain(value)) if text is None else text
+    return _dumps(_plain(value)) if text is None else text.decode()
 
 
-def _array_texts(values: list) -> list[str | None]:
+def _array_texts(values: list) -> list[bytes | None]:
     """The JSON texts of the finite float64 arrays among `values`, written all at once; None for
     anything else (exact numbers, non-finite values, scalars), which goes through `_plain`.
 

@@ -26,21 +26,22 @@ _PROBE = (1e16, 1.25e22, 1.5e300, 1.7976931348623157e308, 9999999999999998.0, 1e
           0.1, 1e-4, 9.999999999999999e-05, 6.612248326276985e-05, 1e-05, 1.5e-05, 9.99999999999999e-06,
           2.5e-07, 1e-09, 6.6e-10, 1.5e-300, 5e-324, 0.0)
 _OPTION = orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
-_E05 = np.frombuffer(b"e-05", dtype=np.uint8)
 
 
-def floats_texts(arrays: list[np.ndarray]) -> list[str]:
-    """`repr(a.tolist())` for each finite float64 array `a`."""
+def floats_texts(arrays: list[np.ndarray]) -> list[bytes]:
+    """`repr(a.tolist())` for each finite float64 array `a`, as ASCII bytes (the JSON document is
+    written to its file piece by piece, as bytes: a large net's is tens of megabytes)."""
     if not arrays or not _orjson_agrees():
-        return [repr(a.tolist()) for a in arrays]
+        return [repr(a.tolist()).encode() for a in arrays]
     return _orjson_texts(arrays)
 
 
-def _orjson_texts(arrays: list[np.ndarray]) -> list[str]:
+def _orjson_texts(arrays: list[np.ndarray]) -> list[bytes]:
     """The small numbers of all the arrays are rewritten at once. In each array orjson writes them as
     NaN, which it spells `null` (the arrays are finite, so every `null` is one of them), and each
     `null` is then replaced, in order. orjson joins items with "," where repr writes ", ": the text
-    holds only numbers and brackets, so every comma is one such join."""
+    holds only numbers and brackets, so every comma is one such join. Each array's text is made
+    apart, so every step works on one array's bytes, not on a copy of all of them."""
     flat = np.concatenate([a.ravel() for a in arrays])  # C order, as tolist() and orjson read
     small = (np.abs(flat) < 1e-4) & (flat != 0)
     written = _small_texts(flat[small]) if small.any() else []
@@ -50,29 +51,29 @@ def _orjson_texts(arrays: list[np.ndarray]) -> list[str]:
     out = []
     for k, a in enumerate(arrays):
         start = int(bounds[k])
-        text = orjson.dumps(blanked[start:start + a.size].reshape(a.shape), option=_OPTION).decode()
+        text = orjson.dumps(blanked[start:start + a.size].reshape(a.shape), option=_OPTION)
         lo, hi = before[k], before[k + 1]
         if hi > lo:
-            parts = text.split("null")
-            pieces = [""] * (2 * len(parts) - 1)
+            parts = text.split(b"null")
+            pieces = [b""] * (2 * len(parts) - 1)
             pieces[0::2] = parts
             pieces[1::2] = written[lo:hi]
-            text = "".join(pieces)
-        out.append(text.replace(",", ", "))
+            text = b"".join(pieces)
+        out.append(text.replace(b",", b", "))
     return out
 
 
-def _small_texts(values: np.ndarray) -> list[str]:
+def _small_texts(values: np.ndarray) -> list[bytes]:
     """repr's texts of nonzero floats below 1e-4 in magnitude, in order."""
     texts = np.empty(values.size, dtype=object)
     band = np.abs(values) >= 1e-5
     if band.any():
-        texts[band] = _exponent_form(_joined(values[band])).decode().split(",")[:-1]
+        texts[band] = _exponent_form(_joined(values[band])).split(b",")[:-1]
     if not band.all():
-        text = _joined(values[~band]).decode()
-        for digit in "123456789":  # 1.5e-7 -> 1.5e-07
-            text = text.replace(f"e-{digit},", f"e-0{digit},")
-        texts[~band] = text.split(",")[:-1]
+        text = _joined(values[~band])
+        for digit in b"123456789":  # 1.5e-7 -> 1.5e-07
+            text = text.replace(b"e-%c," % digit, b"e-0%c," % digit)
+        texts[~band] = text.split(b",")[:-1]
     return texts.tolist()
 
 
@@ -82,21 +83,30 @@ def _joined(values: np.ndarray) -> bytes:
 
 
 def _exponent_form(text: bytes) -> bytes:
-    """Numbers `0.0000DDD,` (or negative) as `D.DDe-05,`, as one byte array: the six bytes `0.0000`
-    dropped, a point after the first digit D (never 0) unless it is the only one (1e-05), and `e-05`
-    before each comma."""
+    """Numbers `0.0000DDD,` (or negative) as `D.DDe-05,`, as one byte array, with no insertions
+    (np.insert sorts its places: it was most of the time here). The new form of a number ends at its
+    comma, as the old one did, and is one byte shorter (two for a single digit: 0.00001 -> 1e-05).
+    So the text moved four bytes left puts every digit after the first in its new place; the first
+    digit, the point, `e-05`, the sign and the comma are written in; the bytes left over at the
+    front of each number (its `0`, and for a single digit the next byte too) are dropped."""
     raw = np.frombuffer(text, dtype=np.uint8)
     ends = np.flatnonzero(raw == ord(","))
     starts = np.r_[0, ends[:-1] + 1]
     zeros = starts + (raw[starts] == ord("-"))  # where `0.0000` starts
+    several = ends - zeros > 7  # more than one digit after `0.0000`
+    first = zeros + 2 - several  # where the first digit goes: a point follows it, if others do
+    out = np.empty_like(raw)
+    out[:-4] = raw[4:]
+    out[starts] = raw[starts]  # the sign (or a `0`, dropped)
+    out[first] = raw[zeros + 6]
+    out[first[several] + 1] = ord(".")
+    for k, byte in enumerate(b"e-05"):
+        out[ends - 4 + k] = byte
+    out[ends] = ord(",")
     keep = np.ones(raw.size, dtype=bool)
-    keep[(zeros[:, None] + np.arange(6)).ravel()] = False
-    dropped = 6 * np.arange(1, ends.size + 1)  # bytes dropped up to and including each number
-    first, comma = zeros + 6 - dropped, ends - dropped  # their places once dropped
-    several = comma - first > 1
-    at = np.concatenate([first[several] + 1, np.repeat(comma, 4)])  # np.insert keeps equal places in order
-    what = np.concatenate([np.full(int(several.sum()), ord("."), dtype=np.uint8), np.tile(_E05, ends.size)])
-    return np.insert(raw[keep], at, what).tobytes()
+    keep[zeros] = False
+    keep[zeros[~several] + 1] = False
+    return out[keep].tobytes()
 
 
 @functools.cache
@@ -107,4 +117,4 @@ def _orjson_agrees() -> bool:
         return False
     probe = np.array(_PROBE + tuple(-x for x in _PROBE[:-1]))
     arrays = [probe, probe.reshape(3, -1), probe[:0]]
-    return _orjson_texts(arrays) == [repr(a.tolist()) for a in arrays]
+    return _orjson_texts(arrays) == [repr(a.tolist()).encode() for a in arrays]
