@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Iterator, Mapping
 
 from .problem.spec import load_problem
 
@@ -47,9 +47,9 @@ def render_problem(problem, fmt: str, budget_mb: float | None = None) -> str:
     return render_trace(run(problem, budget_mb=budget), fmt)
 
 
-def render_json(problem, budget_mb: float | None = None) -> list[bytes]:
-    """`render_problem(problem, 'json')` as UTF-8 pieces, to be written one after another (the
-    CLI's `--to json`: a large net's JSON is tens of megabytes, never joined into one string)."""
+def render_json(problem, budget_mb: float | None = None) -> Iterator[bytes]:
+    """`render_problem(problem, 'json')` as UTF-8 pieces made in turn, to be written one after
+    another (the CLI's `--to json`: a large net's JSON is tens of megabytes, never held whole)."""
     from .engine import BUDGET_MB, run
     from .present.export_json import json_pieces
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 
 FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle", "moodle-elements")  # answers: a blank answer file for `check`
 VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle", "moodle-elements", "canvas")
@@ -430,7 +431,7 @@ def _write(text: str, output) -> None:
     write_text(output, text)
 
 
-def _write_pieces(pieces: list[bytes], output) -> None:
+def _write_pieces(pieces: Iterable[bytes], output) -> None:
     """UTF-8 `pieces` (a large JSON document), as `_write` writes their text."""
     if output is None:
         sys.stdout.write(b"".join(pieces).decode())

@@ -99,7 +99,7 @@ def test_orjson_writes_each_float_as_repr_does(seed):
     values = _every_kind_of_float(np.random.default_rng(seed))
     values = values[: values.size // 30 * 30] + 0.0
     arrays = [values, values.reshape(-1, 2), values.reshape(-1, 5, 3), values[:0], values[:7]]
-    assert F.floats_texts(arrays) == [repr(a.tolist()).encode() for a in arrays]
+    assert list(F.floats_texts(arrays)) == [repr(a.tolist()).encode() for a in arrays]
 
 
 @given(st.lists(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4),
@@ -107,14 +107,14 @@ def test_orjson_writes_each_float_as_repr_does(seed):
                            | st.floats(1e-6, 2e-4) | st.floats(-2e-4, -1e-6)), max_size=4))
 def test_any_finite_arrays_written_together_read_as_repr(arrays):
     arrays = [a + 0.0 for a in arrays]
-    assert F.floats_texts(arrays) == [repr(a.tolist()).encode() for a in arrays]
+    assert list(F.floats_texts(arrays)) == [repr(a.tolist()).encode() for a in arrays]
 
 
 @pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3), (3, 0, 2), (1, 1), (4, 1, 2), (2, 3)])
 @pytest.mark.parametrize("scale", [1.0, 1e-5])  # the fast join, and numbers repr writes among orjson's
 def test_empty_thin_and_transposed_arrays_nest_as_repr_does(shape, scale):
     arr = np.arange(math.prod(shape), dtype=np.float64).reshape(shape) * scale
-    assert F.floats_texts([arr, arr.T]) == [repr(arr.tolist()).encode(), repr(arr.T.tolist()).encode()]  # arr.T: not C-ordered
+    assert list(F.floats_texts([arr, arr.T])) == [repr(arr.tolist()).encode(), repr(arr.T.tolist()).encode()]  # arr.T: not C-ordered
 
 
 def test_without_orjson_the_standard_library_writes_the_same(monkeypatch):

@@ -12,6 +12,7 @@ probe of every form as repr does; else, and without orjson, repr writes everythi
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -28,30 +29,36 @@ _PROBE = (1e16, 1.25e22, 1.5e300, 1.7976931348623157e308, 9999999999999998.0, 1e
 _OPTION = orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
 
 
-def floats_texts(arrays: list[np.ndarray]) -> list[bytes]:
-    """`repr(a.tolist())` for each finite float64 array `a`, as ASCII bytes (the JSON document is
-    written to its file piece by piece, as bytes: a large net's is tens of megabytes)."""
-    if not arrays or not _orjson_agrees():
-        return [repr(a.tolist()).encode() for a in arrays]
+def floats_texts(arrays: list[np.ndarray]) -> Iterator[bytes]:
+    """`repr((a + 0.0).tolist())` for each finite float64 array `a` in turn, as ASCII bytes: repr's
+    text, but -0.0 written 0.0 (the JSON export's rule, applied here in place, where adding 0.0 to
+    each array would copy them all).
+
+    The texts are made one at a time: a large net's are tens of megabytes, which a caller that
+    writes each one out and drops it never holds at once (memory a process touches for the first
+    time costs about as much here as writing the text into it)."""
+    if not arrays:
+        return iter(())
+    if not _orjson_agrees():
+        return (repr((a + 0.0).tolist()).encode() for a in arrays)
     return _orjson_texts(arrays)
 
 
-def _orjson_texts(arrays: list[np.ndarray]) -> list[bytes]:
+def _orjson_texts(arrays: list[np.ndarray]) -> Iterator[bytes]:
     """The small numbers of all the arrays are rewritten at once. In each array orjson writes them as
     NaN, which it spells `null` (the arrays are finite, so every `null` is one of them), and each
     `null` is then replaced, in order. orjson joins items with "," where repr writes ", ": the text
-    holds only numbers and brackets, so every comma is one such join. Each array's text is made
-    apart, so every step works on one array's bytes, not on a copy of all of them."""
+    holds only numbers and brackets, so every comma is one such join. The numbers are copied once,
+    into one array that is then changed in place (no temporary copy of them all)."""
     flat = np.concatenate([a.ravel() for a in arrays])  # C order, as tolist() and orjson read
-    small = (np.abs(flat) < 1e-4) & (flat != 0)
-    written = _small_texts(flat[small]) if small.any() else []
-    bounds = np.cumsum([0] + [a.size for a in arrays])
-    before = np.concatenate([[0], np.cumsum(small)])[bounds].tolist()  # small numbers before each array
-    blanked = np.where(small, np.nan, flat)
-    out = []
+    flat += 0.0  # -0.0 -> 0.0
+    small = np.flatnonzero((flat > -1e-4) & (flat < 1e-4) & (flat != 0))
+    written = _small_texts(flat[small]) if small.size else []
+    flat[small] = np.nan
+    bounds = np.cumsum([0] + [a.size for a in arrays]).tolist()
+    before = np.searchsorted(small, bounds).tolist()  # how many small numbers come before each array
     for k, a in enumerate(arrays):
-        start = int(bounds[k])
-        text = orjson.dumps(blanked[start:start + a.size].reshape(a.shape), option=_OPTION)
+        text = orjson.dumps(flat[bounds[k]:bounds[k + 1]].reshape(a.shape), option=_OPTION)
         lo, hi = before[k], before[k + 1]
         if hi > lo:
             parts = text.split(b"null")
@@ -59,8 +66,7 @@ def _orjson_texts(arrays: list[np.ndarray]) -> list[bytes]:
             pieces[0::2] = parts
             pieces[1::2] = written[lo:hi]
             text = b"".join(pieces)
-        out.append(text.replace(b",", b", "))
-    return out
+        yield text.replace(b",", b", ")
 
 
 def _small_texts(values: np.ndarray) -> list[bytes]:
@@ -117,4 +123,4 @@ def _orjson_agrees() -> bool:
         return False
     probe = np.array(_PROBE + tuple(-x for x in _PROBE[:-1]))
     arrays = [probe, probe.reshape(3, -1), probe[:0]]
-    return _orjson_texts(arrays) == [repr(a.tolist()).encode() for a in arrays]
+    return list(_orjson_texts(arrays)) == [repr(a.tolist()).encode() for a in arrays]
