@@ -27,6 +27,7 @@ _PROBE = (1e16, 1.25e22, 1.5e300, 1.7976931348623157e308, 9999999999999998.0, 1e
           0.1, 1e-4, 9.999999999999999e-05, 6.612248326276985e-05, 1e-05, 1.5e-05, 9.99999999999999e-06,
           2.5e-07, 1e-09, 6.6e-10, 1.5e-300, 5e-324, 0.0)
 _OPTION = orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
+_ONE_DIGIT = np.array([float(f"{d}e-05") for d in range(1, 10)])
 
 
 def floats_texts(arrays: list[np.ndarray]) -> Iterator[bytes]:
@@ -70,16 +71,19 @@ def _orjson_texts(arrays: list[np.ndarray]) -> Iterator[bytes]:
 
 
 def _small_texts(values: np.ndarray) -> list[bytes]:
-    """repr's texts of nonzero floats below 1e-4 in magnitude, in order."""
+    """repr's texts of nonzero floats below 1e-4 in magnitude, in order. orjson writes each range in
+    its own form, mended here a range at a time: from 1e-5 `0.000015` (repr: 1.5e-05), from 1e-9
+    `2.5e-7` (2.5e-07), below that as repr does. The nine numbers of one digit from 1e-5 (`0.00003`,
+    repr: 3e-05) are left to repr: the band's rewriting counts on two digits or more."""
+    size = np.abs(values)
+    one_digit = np.isin(size, _ONE_DIGIT)
     texts = np.empty(values.size, dtype=object)
-    band = np.abs(values) >= 1e-5
-    if band.any():
-        texts[band] = _exponent_form(_joined(values[band])).split(b",")[:-1]
-    if not band.all():
-        text = _joined(values[~band])
-        for digit in b"123456789":  # 1.5e-7 -> 1.5e-07
-            text = text.replace(b"e-%c," % digit, b"e-0%c," % digit)
-        texts[~band] = text.split(b",")[:-1]
+    for where, write in (((size >= 1e-5) & ~one_digit, _band_texts),
+                         ((size >= 1e-9) & (size < 1e-5), lambda v: _split(_joined(v).replace(b"e-", b"e-0"))),
+                         (size < 1e-9, lambda v: _split(_joined(v))),
+                         (one_digit, lambda v: [repr(x).encode() for x in v.tolist()])):
+        if where.any():
+            texts[where] = write(values[where])
     return texts.tolist()
 
 
@@ -88,31 +92,32 @@ def _joined(values: np.ndarray) -> bytes:
     return orjson.dumps(values, option=_OPTION)[1:-1] + b","
 
 
-def _exponent_form(text: bytes) -> bytes:
-    """Numbers `0.0000DDD,` (or negative) as `D.DDe-05,`, as one byte array, with no insertions
-    (np.insert sorts its places: it was most of the time here). The new form of a number ends at its
-    comma, as the old one did, and is one byte shorter (two for a single digit: 0.00001 -> 1e-05).
-    So the text moved four bytes left puts every digit after the first in its new place; the first
-    digit, the point, `e-05`, the sign and the comma are written in; the bytes left over at the
-    front of each number (its `0`, and for a single digit the next byte too) are dropped."""
+def _split(text: bytes) -> list[bytes]:
+    return text.split(b",")[:-1]
+
+
+def _band_texts(values: np.ndarray) -> list[bytes]:
+    """repr's texts of numbers from 1e-5 to 1e-4 of two digits or more, from orjson's `0.0000DDD,`
+    (or negative): `D.DDe-05`. They are rewritten in one byte array, with nothing inserted or
+    removed (np.insert sorts its places, a mask copies the whole text: either was most of the time
+    here). A number's new form is one byte shorter and starts where the old one did, so the text
+    moved five bytes left puts every digit after the first in its new place; the first digit, the
+    point, `e-05`, the sign and the comma are written in, and the byte left over before each comma
+    is an `x`, which the split drops with the comma."""
+    text = _joined(values)
     raw = np.frombuffer(text, dtype=np.uint8)
     ends = np.flatnonzero(raw == ord(","))
     starts = np.r_[0, ends[:-1] + 1]
-    zeros = starts + (raw[starts] == ord("-"))  # where `0.0000` starts
-    several = ends - zeros > 7  # more than one digit after `0.0000`
-    first = zeros + 2 - several  # where the first digit goes: a point follows it, if others do
+    negative = raw[starts] == ord("-")
+    zeros = starts + negative  # where `0.0000` starts, and now the first digit
     out = np.empty_like(raw)
-    out[:-4] = raw[4:]
-    out[starts] = raw[starts]  # the sign (or a `0`, dropped)
-    out[first] = raw[zeros + 6]
-    out[first[several] + 1] = ord(".")
-    for k, byte in enumerate(b"e-05"):
-        out[ends - 4 + k] = byte
-    out[ends] = ord(",")
-    keep = np.ones(raw.size, dtype=bool)
-    keep[zeros] = False
-    keep[zeros[~several] + 1] = False
-    return out[keep].tobytes()
+    out[:-5] = raw[5:]
+    out[starts[negative]] = ord("-")
+    out[zeros] = raw[zeros + 6]
+    out[zeros + 1] = ord(".")
+    for k, byte in enumerate(b"e-05x,"):
+        out[ends - 5 + k] = byte
+    return out.tobytes().split(b"x,")[:-1]
 
 
 @functools.cache
