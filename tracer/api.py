@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from .problem.spec import load_problem
 

@@ -2,11 +2,12 @@
 
 `repr(a.tolist())` writes each float as the shortest decimal that reads back to it. orjson writes the
 same digits many times faster (a large net's JSON is millions of numbers), and in the same form from
-1e-4 up. Below 1e-4 repr writes an exponent of two digits or more (1.5e-05, 6.6e-10) where orjson
-writes none from 1e-5 to 1e-4 (0.000015) and one digit below (1.5e-7): those numbers are written
-apart and rewritten in repr's form, all at once (re.sub with groups, or a function per number, would
-run Python for every number: as slow as repr). orjson is used only if the installed version writes a
-probe of every form as repr does; else, and without orjson, repr writes everything.
+1e-4 up and below 1e-9. In between repr writes an exponent of two digits (1.5e-05, 2.5e-07) where
+orjson writes none from 1e-5 to 1e-4 (0.000015) and one digit from 1e-9 to 1e-5 (2.5e-7): the numbers
+below 1e-4 are written apart and rewritten in repr's form, all at once (re.sub with groups, or a
+function per number, would run Python for every number: as slow as repr). orjson is used only if the
+installed version writes a probe of every form as repr does; else, and without orjson, repr writes
+everything.
 """
 
 from __future__ import annotations
@@ -79,9 +80,9 @@ def _small_texts(values: np.ndarray) -> list[bytes]:
     one_digit = np.isin(size, _ONE_DIGIT)
     texts = np.empty(values.size, dtype=object)
     for where, write in (((size >= 1e-5) & ~one_digit, _band_texts),
-                         ((size >= 1e-9) & (size < 1e-5), lambda v: _split(_joined(v).replace(b"e-", b"e-0"))),
-                         (size < 1e-9, lambda v: _split(_joined(v))),
-                         (one_digit, lambda v: [repr(x).encode() for x in v.tolist()])):
+                         ((size >= 1e-9) & (size < 1e-5), _exponent_texts),
+                         (size < 1e-9, _orjson_items),
+                         (one_digit, _repr_texts)):
         if where.any():
             texts[where] = write(values[where])
     return texts.tolist()
@@ -92,8 +93,17 @@ def _joined(values: np.ndarray) -> bytes:
     return orjson.dumps(values, option=_OPTION)[1:-1] + b","
 
 
-def _split(text: bytes) -> list[bytes]:
-    return text.split(b",")[:-1]
+def _orjson_items(values: np.ndarray) -> list[bytes]:
+    return _joined(values).split(b",")[:-1]
+
+
+def _exponent_texts(values: np.ndarray) -> list[bytes]:
+    """From 1e-9 to 1e-5 every exponent has one digit, and is the only text starting `e-`."""
+    return _joined(values).replace(b"e-", b"e-0").split(b",")[:-1]
+
+
+def _repr_texts(values: np.ndarray) -> list[bytes]:
+    return [repr(x).encode() for x in values.tolist()]
 
 
 def _band_texts(values: np.ndarray) -> list[bytes]:
