@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from tracer.cli import main
 from tracer.engine import run
 from tracer.present import export_json as J
 from tracer.present import float_text as F
@@ -64,14 +65,29 @@ def test_every_example_exports_as_before(name, arithmetic):
     assert J.to_json(t) == _old_to_json(t)
 
 
+_LARGE = {"title": "16-64-64-64-10", "layers": [16, 64, 64, 64, 10],
+          "activation": ["tanh", "relu", "sigmoid", "softmax"], "loss": "ce",
+          "init": {"seed": 3, "low": -0.5, "high": 0.5},
+          "data": [{"x": list(np.linspace(-1, 1, 16)), "y": [0] * 9 + [1]}],
+          "learning_rate": 0.1, "iterations": 5, "mode": "sgd"}
+
+
 def test_a_large_random_net_exports_as_before():
-    spec = {"title": "16-64-64-64-10", "layers": [16, 64, 64, 64, 10],
-            "activation": ["tanh", "relu", "sigmoid", "softmax"], "loss": "ce",
-            "init": {"seed": 3, "low": -0.5, "high": 0.5},
-            "data": [{"x": list(np.linspace(-1, 1, 16)), "y": [0] * 9 + [1]}],
-            "learning_rate": 0.1, "iterations": 5, "mode": "sgd"}
-    t = run(load_problem(spec))
+    t = run(load_problem(_LARGE))
     assert J.to_json(t) == _old_to_json(t)
+
+
+def test_the_cli_writes_the_pieces_to_a_file_as_the_text_to_standard_output(tmp_path, capsys):
+    """`render --to json -o FILE` writes the document piece by piece, as bytes; standard output
+    gets the joined text. Both are the number-by-number export's."""
+    spec = tmp_path / "large.json"
+    spec.write_text(json.dumps(_LARGE), encoding="utf-8")
+    out = tmp_path / "out.json"
+    assert main(["render", str(spec), "--to", "json", "-o", str(out)]) == 0
+    assert main(["render", str(spec), "--to", "json"]) == 0
+    expected = _old_to_json(run(load_problem(_LARGE)))
+    assert out.read_bytes() == expected.encode()
+    assert capsys.readouterr().out == expected
 
 
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=5),
@@ -115,6 +131,18 @@ def test_any_finite_arrays_written_together_read_as_repr(arrays):
 def test_empty_thin_and_transposed_arrays_nest_as_repr_does(shape, scale):
     arr = np.arange(math.prod(shape), dtype=np.float64).reshape(shape) * scale
     assert list(F.floats_texts([arr, arr.T])) == [repr(arr.tolist()).encode(), repr(arr.T.tolist()).encode()]  # arr.T: not C-ordered
+
+
+@pytest.mark.skipif(F.orjson is None, reason="orjson is not installed")
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_numbers_of_one_digit_at_every_small_exponent_read_as_repr(sign):
+    """The band from 1e-5 to 1e-4 leaves its one-digit numbers (3e-05) to repr; its edges and the
+    one-digit exponents around them are mended by range. orjson's path itself: floats_texts would
+    fall back to repr if the probe failed."""
+    values = sign * np.array([float(f"{d}e-{e:02d}") for d in range(1, 10) for e in range(3, 12)]
+                             + [d * 1e-5 for d in range(1, 10)] + [1.5e-5, 2.5e-9, 1e-9, 9.999999999999999e-10])
+    assert list(F._orjson_texts([values, values[::-1].copy()])) == [repr(values.tolist()).encode(),
+                                                                   repr(values[::-1].tolist()).encode()]
 
 
 def test_without_orjson_the_standard_library_writes_the_same(monkeypatch):
