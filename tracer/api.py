@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .problem.spec import load_problem
 
@@ -45,6 +45,17 @@ def render_problem(problem, fmt: str, budget_mb: float | None = None) -> str:
     budget = BUDGET_MB if budget_mb is None else budget_mb
     _check_budget(problem, fmt, budget)
     return render_trace(run(problem, budget_mb=budget), fmt)
+
+
+def render_json(problem, budget_mb: float | None = None) -> Iterator[bytes]:
+    """`render_problem(problem, 'json')` as UTF-8 pieces made in turn, to be written one after
+    another (the CLI's `--to json`: a large net's JSON is tens of megabytes, never held whole)."""
+    from .engine import BUDGET_MB, run
+    from .present.export_json import json_pieces
+
+    budget = BUDGET_MB if budget_mb is None else budget_mb
+    _check_budget(problem, "json", budget)
+    return json_pieces(run(problem, budget_mb=budget))
 
 
 def render_document(problem, fmt: str, budget_mb: float | None = None, stem: str | None = None):

@@ -11,6 +11,7 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Iterable
 
 FORMATS = ("latex", "markdown", "pdf", "html", "json", "answers", "moodle", "moodle-elements")  # answers: a blank answer file for `check`
 VARIANT_FORMATS = ("latex", "markdown", "pdf", "html", "moodle", "moodle-elements", "canvas")
@@ -232,7 +233,6 @@ _COMMANDS = {"render": _add_render, "check": _add_check, "variants": _add_varian
 
 
 def _cmd_render(args) -> int:
-    from .api import render_problem
     from .problem.examples import example_path
     from .problem.spec import load_problem
 
@@ -267,7 +267,10 @@ def _cmd_render(args) -> int:
 
         text = problem_quiz(problem)
     elif args.fmt == "json":
-        text = render_problem(problem, args.fmt, args.budget)
+        from .api import render_json
+
+        _write_pieces(render_json(problem, args.budget), output)
+        return 0
     else:
         from .api import render_document
 
@@ -459,6 +462,16 @@ def _write(text: str, output) -> None:
     from .files import write_text
 
     write_text(output, text)
+
+
+def _write_pieces(pieces: Iterable[bytes], output) -> None:
+    """UTF-8 `pieces` (a large JSON document), as `_write` writes their text."""
+    if output is None:
+        sys.stdout.write(b"".join(pieces).decode())
+        return
+    from .files import write_pieces
+
+    write_pieces(output, pieces)
 
 
 def main(argv: list[str] | None = None) -> int:

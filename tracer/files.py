@@ -147,6 +147,13 @@ def write_text(path: str | Path, text: str, inputs: Iterable[str | Path] = ()) -
         fh.write(text)
 
 
+def write_pieces(path: str | Path, pieces: Iterable[bytes], inputs: Iterable[str | Path] = ()) -> None:
+    """Write the byte strings `pieces`, one after another, to `path` atomically, after `check_output`."""
+    target = check_output(path, inputs)
+    with atomic_open(target, binary=True) as fh:
+        fh.writelines(pieces)
+
+
 def write_bytes(path: str | Path, data: bytes, inputs: Iterable[str | Path] = ()) -> None:
     """Write `data` (a PDF) to `path` atomically, after `check_output`."""
     target = check_output(path, inputs)

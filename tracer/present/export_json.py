@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -98,50 +100,65 @@ def _graph_spec(trace: Trace) -> dict:
 
 
 def to_json(trace: Trace) -> str:
+    return b"".join(json_pieces(trace)).decode()
+
+
+def json_pieces(trace: Trace) -> Iterator[bytes]:
+    """to_json's text, UTF-8 encoded, in pieces made one after another, to join or to write in
+    turn: a large net's document is tens of megabytes, which a file written piece by piece
+    (`render --to json -o FILE`) never holds whole, nor copies into one string and then into bytes."""
     spec = spec_dict(trace)
-    # One value per line: readable, diffable, and far shorter than indent=1. The document is joined
-    # once from its pieces: a large net's is tens of megabytes, and every concatenation copies it.
+    # One value per line: readable, diffable, and far shorter than indent=1.
     items = list(trace.values.items())
-    texts = _array_texts([v for _, v in items])
-    pieces = ['{"spec": ', json.dumps(spec, allow_nan=False)]
+    head = '{"spec": ' + json.dumps(spec, allow_nan=False)
     # Only when training diverged: the iteration it stopped with and the first non-finite path.
     if trace.diverged is not None:
-        pieces += [',\n"diverged": ', json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})]
-    pieces.append(',\n"values": {\n')
-    for n, ((key, value), text) in enumerate(zip(items, texts)):
-        pieces += [",\n " if n else " ", json.dumps(key), ": ", _dumps(_plain(value)) if text is None else text]
-    pieces.append("\n}}\n")
-    return "".join(pieces)
+        head += ',\n"diverged": ' + json.dumps({"iteration": trace.diverged[0], "path": trace.diverged[1]})
+    yield (head + ',\n"values": {\n').encode()
+    for n, ((key, value), text) in enumerate(zip(items, _array_texts([v for _, v in items]))):
+        yield ((",\n " if n else " ") + json.dumps(key) + ": ").encode()
+        yield _dumps(_plain(value)).encode() if text is None else text
+    yield b"\n}}\n"
 
 
 def _text(value) -> str:
     """One value's JSON text, as to_json writes it."""
-    text = _array_texts([value])[0]
-    return _dumps(_plain(value)) if text is None else text
+    text = next(_array_texts([value]))
+    return _dumps(_plain(value)) if text is None else text.decode()
 
 
-def _array_texts(values: list) -> list[str | None]:
-    """The JSON texts of the finite float64 arrays among `values`, written all at once; None for
-    anything else (exact numbers, non-finite values, scalars), which goes through `_plain`.
+def _array_texts(values: list) -> Iterator[bytes | None]:
+    """The JSON texts of the finite float64 arrays among `values`, in turn; None for anything else
+    (exact numbers, non-finite values, scalars), which goes through `_plain`.
 
-    An array's text is the repr of its `tolist()`: the JSON text `_dumps` writes number by number
-    (floats print by their repr in both, items joined by ", "); adding 0.0 turns -0.0 into 0.0 as
-    `_plain` does. Equal arrays (by shape and bytes: the next iteration's weights are the last
-    update's) are written once: float text is most of a large net's JSON."""
-    keys: list = []
-    arrays: dict = {}
+    An array's text is the repr of its `tolist()` after adding 0.0 (so -0.0 is 0.0, as in `_plain`):
+    the JSON text `_dumps` writes number by number (floats print by their repr in both, items joined
+    by ", "). An array met again (the same object: the next iteration's weights are the last
+    update's) is written once, and its text kept only until its last use: float text is most of a
+    large net's JSON."""
+    arrays: dict[int, np.ndarray | None] = {}  # by id: the values are alive, in the trace, meanwhile
+    uses: Counter = Counter()
+    keys = []
     for value in values:
         key = None
         if isinstance(value, np.ndarray) and value.dtype == np.float64 and value.ndim:
-            key = (value.shape, value.tobytes())
-            if key not in arrays:
-                arrays[key] = value + 0.0 if np.isfinite(value).all() else None
-            if arrays[key] is None:
-                key = None
+            if id(value) not in arrays:
+                arrays[id(value)] = value if np.isfinite(value).all() else None
+            if arrays[id(value)] is not None:
+                key = id(value)
+                uses[key] += 1
         keys.append(key)
-    finite = [k for k, v in arrays.items() if v is not None]
-    texts = dict(zip(finite, floats_texts([arrays[k] for k in finite])))
-    return [None if k is None else texts[k] for k in keys]
+    # The arrays in the order of their first use, which is the order the loop below asks for them.
+    texts = floats_texts([v for v in arrays.values() if v is not None])
+    kept: dict[int, bytes] = {}
+    for key in keys:
+        if key is None:
+            yield None
+            continue
+        if key not in kept:
+            kept[key] = next(texts)
+        uses[key] -= 1
+        yield kept[key] if uses[key] else kept.pop(key)
 
 
 def _dumps(value) -> str:

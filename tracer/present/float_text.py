@@ -2,16 +2,18 @@
 
 `repr(a.tolist())` writes each float as the shortest decimal that reads back to it. orjson writes the
 same digits many times faster (a large net's JSON is millions of numbers), and in the same form from
-1e-4 up. Below 1e-4 repr writes an exponent of two digits or more (1.5e-05, 6.6e-10) where orjson
-writes none from 1e-5 to 1e-4 (0.000015) and one digit below (1.5e-7): those numbers are written
-apart and rewritten in repr's form, all at once (re.sub with groups, or a function per number, would
-run Python for every number: as slow as repr). orjson is used only if the installed version writes a
-probe of every form as repr does; else, and without orjson, repr writes everything.
+1e-4 up and below 1e-9. In between repr writes an exponent of two digits (1.5e-05, 2.5e-07) where
+orjson writes none from 1e-5 to 1e-4 (0.000015) and one digit from 1e-9 to 1e-5 (2.5e-7): the numbers
+below 1e-4 are written apart and rewritten in repr's form, all at once (re.sub with groups, or a
+function per number, would run Python for every number: as slow as repr). orjson is used only if the
+installed version writes a probe of every form as repr does; else, and without orjson, repr writes
+everything.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -26,53 +28,63 @@ _PROBE = (1e16, 1.25e22, 1.5e300, 1.7976931348623157e308, 9999999999999998.0, 1e
           0.1, 1e-4, 9.999999999999999e-05, 6.612248326276985e-05, 1e-05, 1.5e-05, 9.99999999999999e-06,
           2.5e-07, 1e-09, 6.6e-10, 1.5e-300, 5e-324, 0.0)
 _OPTION = orjson.OPT_SERIALIZE_NUMPY if orjson is not None else 0
-_E05 = np.frombuffer(b"e-05", dtype=np.uint8)
+_ONE_DIGIT = np.array([float(f"{d}e-05") for d in range(1, 10)])
 
 
-def floats_texts(arrays: list[np.ndarray]) -> list[str]:
-    """`repr(a.tolist())` for each finite float64 array `a`."""
-    if not arrays or not _orjson_agrees():
-        return [repr(a.tolist()) for a in arrays]
+def floats_texts(arrays: list[np.ndarray]) -> Iterator[bytes]:
+    """`repr((a + 0.0).tolist())` for each finite float64 array `a` in turn, as ASCII bytes: repr's
+    text, but -0.0 written 0.0 (the JSON export's rule, applied here in place, where adding 0.0 to
+    each array would copy them all).
+
+    The texts are made one at a time: a large net's are tens of megabytes, which a caller that
+    writes each one out and drops it never holds at once (memory a process touches for the first
+    time costs about as much here as writing the text into it)."""
+    if not arrays:
+        return iter(())
+    if not _orjson_agrees():
+        return (repr((a + 0.0).tolist()).encode() for a in arrays)
     return _orjson_texts(arrays)
 
 
-def _orjson_texts(arrays: list[np.ndarray]) -> list[str]:
+def _orjson_texts(arrays: list[np.ndarray]) -> Iterator[bytes]:
     """The small numbers of all the arrays are rewritten at once. In each array orjson writes them as
     NaN, which it spells `null` (the arrays are finite, so every `null` is one of them), and each
     `null` is then replaced, in order. orjson joins items with "," where repr writes ", ": the text
-    holds only numbers and brackets, so every comma is one such join."""
+    holds only numbers and brackets, so every comma is one such join. The numbers are copied once,
+    into one array that is then changed in place (no temporary copy of them all)."""
     flat = np.concatenate([a.ravel() for a in arrays])  # C order, as tolist() and orjson read
-    small = (np.abs(flat) < 1e-4) & (flat != 0)
-    written = _small_texts(flat[small]) if small.any() else []
-    bounds = np.cumsum([0] + [a.size for a in arrays])
-    before = np.concatenate([[0], np.cumsum(small)])[bounds].tolist()  # small numbers before each array
-    blanked = np.where(small, np.nan, flat)
-    out = []
+    flat += 0.0  # -0.0 -> 0.0
+    small = np.flatnonzero((flat > -1e-4) & (flat < 1e-4) & (flat != 0))
+    written = _small_texts(flat[small]) if small.size else []
+    flat[small] = np.nan
+    bounds = np.cumsum([0] + [a.size for a in arrays]).tolist()
+    before = np.searchsorted(small, bounds).tolist()  # how many small numbers come before each array
     for k, a in enumerate(arrays):
-        start = int(bounds[k])
-        text = orjson.dumps(blanked[start:start + a.size].reshape(a.shape), option=_OPTION).decode()
+        text = orjson.dumps(flat[bounds[k]:bounds[k + 1]].reshape(a.shape), option=_OPTION)
         lo, hi = before[k], before[k + 1]
         if hi > lo:
-            parts = text.split("null")
-            pieces = [""] * (2 * len(parts) - 1)
+            parts = text.split(b"null")
+            pieces = [b""] * (2 * len(parts) - 1)
             pieces[0::2] = parts
             pieces[1::2] = written[lo:hi]
-            text = "".join(pieces)
-        out.append(text.replace(",", ", "))
-    return out
+            text = b"".join(pieces)
+        yield text.replace(b",", b", ")
 
 
-def _small_texts(values: np.ndarray) -> list[str]:
-    """repr's texts of nonzero floats below 1e-4 in magnitude, in order."""
+def _small_texts(values: np.ndarray) -> list[bytes]:
+    """repr's texts of nonzero floats below 1e-4 in magnitude, in order. orjson writes each range in
+    its own form, mended here a range at a time: from 1e-5 `0.000015` (repr: 1.5e-05), from 1e-9
+    `2.5e-7` (2.5e-07), below that as repr does. The nine numbers of one digit from 1e-5 (`0.00003`,
+    repr: 3e-05) are left to repr: the band's rewriting counts on two digits or more."""
+    size = np.abs(values)
+    one_digit = np.isin(size, _ONE_DIGIT)
     texts = np.empty(values.size, dtype=object)
-    band = np.abs(values) >= 1e-5
-    if band.any():
-        texts[band] = _exponent_form(_joined(values[band])).decode().split(",")[:-1]
-    if not band.all():
-        text = _joined(values[~band]).decode()
-        for digit in "123456789":  # 1.5e-7 -> 1.5e-07
-            text = text.replace(f"e-{digit},", f"e-0{digit},")
-        texts[~band] = text.split(",")[:-1]
+    for where, write in (((size >= 1e-5) & ~one_digit, _band_texts),
+                         ((size >= 1e-9) & (size < 1e-5), _exponent_texts),
+                         (size < 1e-9, _orjson_items),
+                         (one_digit, _repr_texts)):
+        if where.any():
+            texts[where] = write(values[where])
     return texts.tolist()
 
 
@@ -81,22 +93,41 @@ def _joined(values: np.ndarray) -> bytes:
     return orjson.dumps(values, option=_OPTION)[1:-1] + b","
 
 
-def _exponent_form(text: bytes) -> bytes:
-    """Numbers `0.0000DDD,` (or negative) as `D.DDe-05,`, as one byte array: the six bytes `0.0000`
-    dropped, a point after the first digit D (never 0) unless it is the only one (1e-05), and `e-05`
-    before each comma."""
+def _orjson_items(values: np.ndarray) -> list[bytes]:
+    return _joined(values).split(b",")[:-1]
+
+
+def _exponent_texts(values: np.ndarray) -> list[bytes]:
+    """From 1e-9 to 1e-5 every exponent has one digit, and is the only text starting `e-`."""
+    return _joined(values).replace(b"e-", b"e-0").split(b",")[:-1]
+
+
+def _repr_texts(values: np.ndarray) -> list[bytes]:
+    return [repr(x).encode() for x in values.tolist()]
+
+
+def _band_texts(values: np.ndarray) -> list[bytes]:
+    """repr's texts of numbers from 1e-5 to 1e-4 of two digits or more, from orjson's `0.0000DDD,`
+    (or negative): `D.DDe-05`. They are rewritten in one byte array, with nothing inserted or
+    removed (np.insert sorts its places, a mask copies the whole text: either was most of the time
+    here). A number's new form is one byte shorter and starts where the old one did, so the text
+    moved five bytes left puts every digit after the first in its new place; the first digit, the
+    point, `e-05`, the sign and the comma are written in, and the byte left over before each comma
+    is an `x`, which the split drops with the comma."""
+    text = _joined(values)
     raw = np.frombuffer(text, dtype=np.uint8)
     ends = np.flatnonzero(raw == ord(","))
     starts = np.r_[0, ends[:-1] + 1]
-    zeros = starts + (raw[starts] == ord("-"))  # where `0.0000` starts
-    keep = np.ones(raw.size, dtype=bool)
-    keep[(zeros[:, None] + np.arange(6)).ravel()] = False
-    dropped = 6 * np.arange(1, ends.size + 1)  # bytes dropped up to and including each number
-    first, comma = zeros + 6 - dropped, ends - dropped  # their places once dropped
-    several = comma - first > 1
-    at = np.concatenate([first[several] + 1, np.repeat(comma, 4)])  # np.insert keeps equal places in order
-    what = np.concatenate([np.full(int(several.sum()), ord("."), dtype=np.uint8), np.tile(_E05, ends.size)])
-    return np.insert(raw[keep], at, what).tobytes()
+    negative = raw[starts] == ord("-")
+    zeros = starts + negative  # where `0.0000` starts, and now the first digit
+    out = np.empty_like(raw)
+    out[:-5] = raw[5:]
+    out[starts[negative]] = ord("-")
+    out[zeros] = raw[zeros + 6]
+    out[zeros + 1] = ord(".")
+    for k, byte in enumerate(b"e-05x,"):
+        out[ends - 5 + k] = byte
+    return out.tobytes().split(b"x,")[:-1]
 
 
 @functools.cache
@@ -107,4 +138,4 @@ def _orjson_agrees() -> bool:
         return False
     probe = np.array(_PROBE + tuple(-x for x in _PROBE[:-1]))
     arrays = [probe, probe.reshape(3, -1), probe[:0]]
-    return _orjson_texts(arrays) == [repr(a.tolist()) for a in arrays]
+    return list(_orjson_texts(arrays)) == [repr(a.tolist()).encode() for a in arrays]
