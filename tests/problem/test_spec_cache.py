@@ -154,6 +154,15 @@ def test_a_warm_handout_does_not_import_pyyaml(tmp_path):
     assert [r.stdout.split()[-1] for r in runs] == ["True", "False"], [r.stderr for r in runs]
 
 
+def test_a_json_spec_is_read_without_pyyaml(tmp_path):
+    (tmp_path / "spec.json").write_text(json.dumps(yaml.safe_load((ROOT / "examples" / "lecture-2-2-1.yaml").read_text())))
+    script = ("import sys\nfrom tracer.problem.spec import load_problem\n"
+              "load_problem('spec.json')\nprint('yaml' in sys.modules)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert run.stdout.split()[-1:] == ["False"], run.stderr
+
+
 def test_examples_list_and_problems_are_the_same_from_the_cache(folder):
     before = list_examples()
     problem = load_problem(ROOT / "examples" / "lecture-2-2-1.yaml")

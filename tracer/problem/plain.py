@@ -1,11 +1,14 @@
-"""The checks of safeload that need no parser: what every loaded value must be, and the file read.
+"""The part of safeload that needs no YAML parser: what every loaded value must be, the capped file
+read, and JSON.
 
-Kept apart from tracer.problem.safeload so that a parsed spec read back from the cache
-(tracer.problem.spec_cache) is checked exactly as a fresh parse is, without importing PyYAML.
+Kept apart from tracer.problem.safeload so that a JSON spec, and a YAML spec's parse read back
+from the cache (tracer.problem.spec_cache), are read and checked exactly as safeload reads and
+checks them, without importing PyYAML.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -80,3 +83,31 @@ def check_value(obj, where: str, depth: int) -> None:
     elif isinstance(obj, list):
         for i, value in enumerate(obj):
             check_value(value, f"{where}[{i}]", depth + 1)
+
+
+def decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LoadError(f"{path}: not UTF-8 text") from None
+
+
+def parse_json(text: str):
+    """JSON text as Python values (unchecked); NaN and infinities refused; LoadError for bad JSON."""
+    try:
+        return json.loads(text, parse_constant=reject_constant)
+    except RecursionError:
+        raise LoadError(f"nested deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as err:
+        raise LoadError(f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
+
+
+def parse_json_file(path: Path, raw: bytes):
+    """A .json file's bytes parsed and checked (no YAML parser needed); errors name the file."""
+    text = decode(path, raw)
+    try:
+        obj = parse_json(text)
+        check_value(obj, "", 0)
+    except LoadError as err:
+        raise LoadError(f"{path}: {err}") from None
+    return obj

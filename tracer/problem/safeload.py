@@ -13,13 +13,12 @@ read, and never more than MAX_BYTES.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import yaml
 
-from .plain import MAX_BYTES, MAX_DEPTH, LoadError, check_value, read_raw, reject_constant
+from .plain import MAX_BYTES, MAX_DEPTH, LoadError, check_value, decode, parse_json, parse_json_file, read_raw
 
 
 class _Loader(yaml.SafeLoader):
@@ -127,12 +126,7 @@ _check = check_value  # the name the tests know
 def parse_text(text: str, fmt: str):
     """Parse ``text`` as ``fmt`` ('yaml' or 'json'); raise LoadError on anything unsafe."""
     if fmt == "json":
-        try:
-            obj = json.loads(text, parse_constant=reject_constant)
-        except RecursionError:
-            raise LoadError(f"nested deeper than {MAX_DEPTH} levels") from None
-        except json.JSONDecodeError as err:
-            raise LoadError(f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}") from None
+        obj = parse_json(text)
     else:
         try:
             obj = fast_load(text, _FAST)
@@ -166,12 +160,10 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES):
 
 def parse_raw(path: Path, raw: bytes):
     """A file's bytes (from plain.read_raw) parsed by its suffix; errors name the file."""
+    if path.suffix.lower() == ".json":
+        return parse_json_file(path, raw)
+    text = decode(path, raw)
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LoadError(f"{path}: not UTF-8 text") from None
-    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
-    try:
-        return parse_text(text, fmt)
+        return parse_text(text, "yaml")
     except LoadError as err:
         raise LoadError(f"{path}: {err}") from None

@@ -9,7 +9,7 @@ would come back as "1"). Read back, it passes the same checks as a fresh parse (
 a kept file that cannot be read or does not pass is a miss, and a write that fails is skipped.
 With --no-cache nothing is read or written. `bptrace cache clear` removes the folder.
 
-JSON specs (`.json`) are parsed by json directly and kept nowhere.
+JSON specs (`.json`) are parsed by json (plain.parse_json_file, as safeload does) and kept nowhere.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .. import cache
-from .plain import MAX_BYTES, check_value, read_raw, reject_constant
+from .plain import MAX_BYTES, check_value, parse_json_file, read_raw, reject_constant
 
 FOLDER = "specs"
 FORMAT = 1  # bump when what is kept changes meaning
@@ -30,11 +30,13 @@ FORMAT = 1  # bump when what is kept changes meaning
 def load_file(path: str | Path, max_bytes: int = MAX_BYTES):
     """safeload.load_file, with the parse of a YAML file remembered by its bytes."""
     path = Path(path)
-    if path.suffix.lower() == ".json" or cache.disabled():
-        from .safeload import load_file
-
-        return load_file(path, max_bytes)
     raw = read_raw(path, max_bytes)
+    if path.suffix.lower() == ".json":
+        return parse_json_file(path, raw)
+    if cache.disabled():
+        from .safeload import parse_raw
+
+        return parse_raw(path, raw)
     kept = cache.cache_dir() / FOLDER / f"{_key(raw)}.json"
     obj = _read(kept)
     if obj is _MISS:
