@@ -46,6 +46,8 @@ def with_symbol(sym: str, kind: str = "loss") -> dict:
     ("a^{b}'", "a prime after a superscript"),
     ("x_{1}_{2}", "two subscripts in a row"),
     ("a^b^c", "two superscripts in a row"),
+    ("a'_{a}'", "a prime after a prime and a subscript"),  # TeX: Double superscript
+    ("x'_1^2", "a superscript after a prime and a subscript"),
     ("a^", "a script with nothing after it"),
 ])
 def test_refused_symbols_name_the_reason(sym, why):
@@ -55,7 +57,8 @@ def test_refused_symbols_name_the_reason(sym, why):
 
 
 @pytest.mark.parametrize("sym", [r"\hat{y}", "W^{(1)}", r"\mathbf{W}_{ij}", r"\tilde{h}^{(1)}", "J", r"\mathcal{L}",
-                                 r"\delta^{o}", "x'", r"\operatorname{err}", r"E_{\text{}}"[:1] + "E"])
+                                 r"\delta^{o}", "x'", "x''", "x'^{2}", "x'_{1}", "x_{1}'", "{x'}_{1}'",
+                                 r"\operatorname{err}", r"E_{\text{}}"[:1] + "E"])
 def test_ordinary_symbols_pass(sym):
     assert symbol_problem(sym) is None
     load_problem(with_symbol(sym))

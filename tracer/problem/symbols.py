@@ -30,13 +30,15 @@ class _Base:
 
     def __init__(self):
         self.sup = self.prime = self.sub = False
+        self.primes_closed = False  # a subscript came after the primes: they take no more (x'_1' is x^{'}_1^{'})
         self.waiting = False  # a ^ or _ waits for its argument
         self.is_argument = False  # this brace group is a script's argument
 
 
 def _double_script(sym: str) -> str | None:
     """A second superscript (or subscript) on one base, which TeX refuses: a^{b}' or x_{1}_{2}.
-    (Primes may repeat, x'', and a ^ may follow them, x'^{2}, as in TeX.)"""
+    (Primes may repeat, x'', and a ^ may follow them, x'^{2}, as in TeX; not once a subscript has
+    come between: x'_{1}' and x'_{1}^{2} are double superscripts.)"""
     stack = [_Base()]
     for m in _TOKEN.finditer(sym):
         command, plain, _ = m.groups()
@@ -53,7 +55,7 @@ def _double_script(sym: str) -> str | None:
             if was_argument:
                 base.waiting = False
             else:
-                base.sup = base.prime = base.sub = False  # the group was a new base
+                base.sup = base.prime = base.sub = base.primes_closed = False  # the group was a new base
             continue
         if plain in ("^", "_") or plain == "'":
             if top.waiting:
@@ -62,13 +64,18 @@ def _double_script(sym: str) -> str | None:
                 if top.sub:
                     return "two subscripts in a row"
                 top.sub, top.waiting = True, True
+                top.primes_closed = top.prime
             elif plain == "^":
                 if top.sup:
                     return "two superscripts in a row"
+                if top.primes_closed:
+                    return "a superscript after a prime and a subscript"
                 top.sup, top.waiting = True, True
             else:
                 if top.sup:
                     return "a prime after a superscript"
+                if top.primes_closed:
+                    return "a prime after a prime and a subscript"
                 top.prime = True
             continue
         if plain is not None and not plain.strip():
@@ -76,7 +83,7 @@ def _double_script(sym: str) -> str | None:
         if top.waiting:
             top.waiting = False  # a one-token argument: a^b
         else:
-            top.sup = top.prime = top.sub = False  # a new base
+            top.sup = top.prime = top.sub = top.primes_closed = False  # a new base
     if stack[-1].waiting:
         return "a script with nothing after it"
     return None
