@@ -88,6 +88,11 @@ def _build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_no_cache_option(command) -> None:
+    """--no-cache after the command too; SUPPRESS keeps one given before it."""
+    command.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
+
+
 def _add_render(sub) -> None:
     render = sub.add_parser(
         "render", help="trace a problem spec and write the worked example",
@@ -121,8 +126,7 @@ def _add_render(sub) -> None:
                         help="notation profile: default, lecture, hidden-output, layered or node (overrides the spec's)")
     render.add_argument("--jobs", metavar="N", help=JOBS_HELP + " (with several SPECs)")
     render.set_defaults(handler=_cmd_render)
-    # also after the command; SUPPRESS keeps a --no-cache given before it
-    render.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
+    _add_no_cache_option(render)
 
 
 def _add_check(sub) -> None:
@@ -164,7 +168,7 @@ def _add_check(sub) -> None:
     variant.add_argument("--count", type=_positive_int, metavar="N",
                          help="how many numbered variants were drawn (with --seed; default: ids up to v1000 are found)")
     check.set_defaults(handler=_cmd_check)
-    check.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
+    _add_no_cache_option(check)
 
 
 def _add_variants(sub) -> None:
@@ -197,7 +201,7 @@ def _add_variants(sub) -> None:
                           help="asked: the solution shows what the sheet asks (default); full: the whole handout")
     variants.add_argument("--jobs", metavar="N", help=JOBS_HELP)
     variants.set_defaults(handler=_cmd_variants)
-    variants.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=_NO_CACHE)
+    _add_no_cache_option(variants)
 
 
 def _add_examples(sub) -> None:

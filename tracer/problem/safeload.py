@@ -120,7 +120,6 @@ def fast_load(text: str, fast: type | None):
 
 
 _FAST = fast_loader(_Loader)
-_check = check_value  # the name the tests know
 
 
 def parse_text(text: str, fmt: str):

@@ -33,17 +33,14 @@ def load_file(path: str | Path, max_bytes: int = MAX_BYTES):
     raw = read_raw(path, max_bytes)
     if path.suffix.lower() == ".json":
         return parse_json_file(path, raw)
-    if cache.disabled():
-        from .safeload import parse_raw
-
-        return parse_raw(path, raw)
-    kept = cache.cache_dir() / FOLDER / f"{_key(raw)}.json"
-    obj = _read(kept)
+    kept = None if cache.disabled() else cache.cache_dir() / FOLDER / f"{_key(raw)}.json"
+    obj = _MISS if kept is None else _read(kept)
     if obj is _MISS:
         from .safeload import parse_raw  # here: only a spec not seen before pays for PyYAML
 
         obj = parse_raw(path, raw)
-        _write(kept, obj)
+        if kept is not None:
+            _write(kept, obj)
     return obj
 
 
